@@ -1,0 +1,171 @@
+# tests/lib.sh - sourced by every shell test file.
+#
+# A test file calls `t_begin "what it checks"`, runs things, asserts with the
+# helpers below, and ends the case with `t_end`. A failed assertion marks the
+# case failed and prints why; the file goes on with the next case. At the end
+# of the file `t_finish` prints the file's tally, which tests/run.sh adds up.
+#
+# Each case runs in a fresh sandbox: $T (scratch), $HOME ($T/home), $WS
+# (a workspace directory), $RT (the runtime directory the hooks use).
+
+set -u
+export LC_ALL=C
+unset SESSION_LOCK_DISABLE SESSION_LOCK_TTL_MS SESSION_LOCK_WAIT_MS CLAUDE_PROJECT_DIR \
+	SESSION_LOCK_FAULT SESSION_LOCK_CRASH_AT SESSION_LOCK_PAUSE_AT CLAUDE_PID \
+	SESSION_LOCK_CLOCK_SKEW_MS SESSION_LOCK_RELEASE_ON SESSION_LOCK_TOOLS
+
+: "${SL_BIN:?SL_BIN must name the directory of the built programs (run through make test)}"
+: "${SL_ROOT:?SL_ROOT must name the source tree}"
+SL_TBIN=${SL_TBIN:-$SL_BIN}
+FX=$SL_ROOT/fixtures/hooks/claude-code-2.1.330
+T_PASSED=0
+T_FAILED=0
+T_SKIPPED=0
+T_CASE=
+T_CASE_FAILED=0
+T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/sl-test.XXXXXX")
+T_KEEP=${T_KEEP:-0}
+T_BG_PIDS=
+
+t_cleanup() {
+	local p
+	for p in $T_BG_PIDS; do kill -9 "$p" 2>/dev/null; done
+	if [ "$T_KEEP" = 1 ]; then echo "kept sandbox: $T_ROOT" >&2; else rm -rf "$T_ROOT"; fi
+}
+trap t_cleanup EXIT
+
+t_begin() {
+	T_CASE=$1
+	T_CASE_FAILED=0
+	T=$(mktemp -d "$T_ROOT/case.XXXXXX")
+	export HOME=$T/home
+	mkdir -p "$HOME" "$T/ws"
+	WS=$(cd "$T/ws" && pwd -P)
+	RT=$HOME/.claude/runtime
+	export CLAUDE_PROJECT_DIR=$WS
+	unset CLAUDE_PID
+	cd "$WS" || exit 1
+}
+
+t_fail() {
+	T_CASE_FAILED=1
+	printf '  FAIL %s: %s\n' "$T_CASE" "$*"
+}
+
+t_end() {
+	cd "$T_ROOT" || true
+	if [ "$T_CASE_FAILED" = 0 ]; then
+		T_PASSED=$((T_PASSED + 1))
+		[ "${T_VERBOSE:-0}" = 1 ] && printf '  ok   %s\n' "$T_CASE"
+	else
+		T_FAILED=$((T_FAILED + 1))
+	fi
+	return 0
+}
+
+# t_skip REASON: the case could not run; counted and printed, never green.
+t_skip() {
+	T_SKIPPED=$((T_SKIPPED + 1))
+	printf '  SKIP %s: %s\n' "$T_CASE" "$*"
+	T_CASE_FAILED=2
+}
+
+t_finish() {
+	# T_CASE_FAILED=2 marks a skip; t_end counted it as failed, undo that.
+	printf '%s: %d passed, %d failed, %d skipped\n' "$(basename "$0" .sh)" \
+		"$T_PASSED" "$T_FAILED" "$T_SKIPPED"
+	if [ -n "${SL_RESULTS:-}" ]; then
+		printf '%d %d %d\n' "$T_PASSED" "$T_FAILED" "$T_SKIPPED" >> "$SL_RESULTS"
+	fi
+	[ "$T_FAILED" = 0 ]
+}
+
+# --- fixtures ---------------------------------------------------------------
+
+# fx NAME [SESSION_ID]: the real fixture NAME.json, with the captured
+# workspace (/home/dev/project) replaced by $WS and, when given, the session id
+# replaced.
+fx() {
+	local sid=${2:-}
+	if [ -n "$sid" ]; then
+		sed -e "s#/home/dev/project#$WS#g" \
+		    -e "s#\"session_id\": \"[^\"]*\"#\"session_id\": \"$sid\"#" "$FX/$1.json"
+	else
+		sed -e "s#/home/dev/project#$WS#g" "$FX/$1.json"
+	fi
+}
+
+# A live process to stand in for a Claude Code process; killed at exit.
+# Sets $OWNER_PID.
+spawn_owner() {
+	sleep 1000 &
+	OWNER_PID=$!
+	T_BG_PIDS="$T_BG_PIDS $OWNER_PID"
+}
+
+# A PID that was just used and is now certainly gone (child reaped).
+dead_pid() {
+	sh -c 'exit 0' &
+	local p=$!
+	wait "$p" 2>/dev/null
+	echo "$p"
+}
+
+# --- running programs -------------------------------------------------------
+
+# run PROGRAM [ARGS...] <<< input: runs $SL_BIN/PROGRAM, sets RC, OUT, ERR.
+# A program killed by a signal is always a failure of the case.
+run() {
+	local prog=$1
+	shift
+	local bin=$SL_BIN/$prog
+	[ -n "${T_USE_TBIN:-}" ] && bin=$SL_TBIN/$prog
+	"$bin" "$@" > "$T/.out" 2> "$T/.err"
+	RC=$?
+	OUT=$(cat "$T/.out")
+	ERR=$(cat "$T/.err")
+	if [ "$RC" -gt 128 ] && [ "$RC" != 255 ] && [ -z "${T_EXPECT_SIGNAL:-}" ]; then
+		t_fail "$prog died by signal $((RC - 128)); stderr: $ERR"
+	fi
+}
+
+# hook PROGRAM FIXTURE SESSION [PID]: feeds the fixture to a hook as the
+# Claude Code process PID (CLAUDE_PID) of session SESSION.
+hook() {
+	local prog=$1 fixture=$2 sid=$3 pid=${4:-}
+	if [ -n "$pid" ]; then
+		fx "$fixture" "$sid" | CLAUDE_PID=$pid run "$prog"
+	else
+		fx "$fixture" "$sid" | run "$prog"
+	fi
+}
+
+# --- assertions -------------------------------------------------------------
+
+assert_rc() { [ "$RC" = "$1" ] || t_fail "exit status $RC, expected $1 (stderr: $ERR)"; }
+assert_out_empty() { [ -z "$OUT" ] || t_fail "stdout not empty: $OUT"; }
+assert_err_empty() { [ -z "$ERR" ] || t_fail "stderr not empty: $ERR"; }
+assert_err_has() { case $ERR in *"$1"*) ;; *) t_fail "stderr lacks '$1': $ERR" ;; esac; }
+assert_out_has() { case $OUT in *"$1"*) ;; *) t_fail "stdout lacks '$1': $OUT" ;; esac; }
+assert_out_lacks() { case $OUT in *"$1"*) t_fail "stdout has '$1': $OUT" ;; esac; }
+assert_err_one_line() {
+	[ -n "$ERR" ] || { t_fail "stderr is empty, expected one line"; return; }
+	[ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || t_fail "stderr is not one line: $ERR"
+}
+assert_eq() { [ "$1" = "$2" ] || t_fail "${3:-value}: got '$1', expected '$2'"; }
+assert_file() { [ -f "$1" ] || t_fail "missing file $1"; }
+assert_no_file() { [ ! -e "$1" ] && [ ! -L "$1" ] || t_fail "file should not exist: $1"; }
+assert_file_has() { grep -q -- "$2" "$1" 2>/dev/null || t_fail "$1 lacks '$2'"; }
+assert_file_lacks() { ! grep -q -- "$2" "$1" 2>/dev/null || t_fail "$1 has '$2'"; }
+assert_same_file() { cmp -s "$1" "$2" || t_fail "$1 differs from $2"; }
+
+# lock_file [DIR]: the lock record path of a workspace (default $WS).
+lock_file() {
+	local dir=${1:-$WS}
+	printf '%s/session-lock-%s.json' "$RT" "$(printf '%s' "$dir" | md5sum | cut -c1-12)"
+}
+
+# json_get FILE PATH: a value of a JSON file (keys joined by '.'), via tests/tools/jget.
+json_get() {
+	"$SL_TOOLS/jget" "$1" "$2"
+}
