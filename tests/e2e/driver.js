@@ -1,0 +1,796 @@
+#!/usr/bin/env node
+// tests/e2e/driver.js - runs the end-to-end scenarios against the real
+// Claude Code client, offline, with our hooks installed by our install.sh.
+// Started by tests/e2e/run.sh, which finds the client; see docs/e2e.md.
+//
+// Environment:
+//   SL_ROOT          the source tree (install.sh lives there)      [required]
+//   SL_BIN           the built programs (only for E2E_HOOKS=manual)
+//   E2E_CLAUDE       the client's native executable                [required]
+//   E2E_ONLY         run only these scenarios, e.g. "1 2 9" (ids as printed)
+//   E2E_JOBS         scenario groups run at once (default: CPUs + 1)
+//   E2E_KEEP=1       keep the temporary directory (logs, homes, workspaces)
+//   E2E_TIMEOUT      whole-run limit in seconds (default 480)
+//   E2E_CLAUDE_TIMEOUT  limit for one claude run in seconds (default 90)
+//   E2E_HOOKS=manual register SL_BIN's hooks by hand instead of install.sh
+//                    (a development aid; the run then says so and fails)
+//   E2E_VERBOSE=1    print each claude run as it starts and ends
+
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const crypto = require('crypto');
+const { spawn, spawnSync } = require('child_process');
+
+const HERE = __dirname;
+const ROOT = process.env.SL_ROOT ? path.resolve(process.env.SL_ROOT) : path.resolve(HERE, '../..');
+const CLAUDE = process.env.E2E_CLAUDE;
+const VERBOSE = process.env.E2E_VERBOSE === '1';
+const KEEP = process.env.E2E_KEEP === '1';
+const RUN_LIMIT_MS = Number(process.env.E2E_TIMEOUT || 480) * 1000;
+const CLAUDE_LIMIT_MS = Number(process.env.E2E_CLAUDE_TIMEOUT || 90) * 1000;
+const JOBS = Math.max(1, Number(process.env.E2E_JOBS || os.cpus().length + 1));
+const ONLY = (process.env.E2E_ONLY || '').split(/[\s,]+/).filter(Boolean);
+const HOOK_MODE = process.env.E2E_HOOKS === 'manual' ? 'manual' : 'install.sh';
+const SESSION_END_BUDGET_MS = 1500;
+
+if (!CLAUDE) {
+	console.error('e2e: E2E_CLAUDE is not set (run tests/e2e/run.sh)');
+	process.exit(2);
+}
+
+const RUN_ID = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+const RUN = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-e2e.'));
+const SCRIPTS = path.join(RUN, 'scripts');
+const LOGS = path.join(RUN, 'logs');
+const REQLOG = path.join(LOGS, 'requests.jsonl');
+const PREFIX = path.join(RUN, 'prefix');
+fs.mkdirSync(SCRIPTS);
+fs.mkdirSync(LOGS);
+
+// ---------------------------------------------------------------- processes
+
+const started = new Map(); // pid -> description, everything we spawned
+let standin = null;
+let port = 0;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const alive = (pid) => {
+	try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+};
+const isZombieOrGone = (pid) => {
+	try {
+		const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3) === 'Z';
+	} catch (e) { return true; }
+};
+
+// PIDs of processes carrying our marker in their environment: every claude
+// we started and all its descendants (Bash tool shells, hooks), even those
+// that left the process group or were re-parented after a SIGKILL.
+function taggedPids(tag) {
+	const want = tag ? `E2E_TAG=${tag}` : `E2E_RUN=${RUN_ID}`;
+	const out = [];
+	for (const d of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+		let env;
+		try { env = fs.readFileSync(`/proc/${d}/environ`, 'latin1'); } catch (e) { continue; }
+		if (env.split('\0').includes(want) && (tag || env.split('\0').includes(`E2E_RUN=${RUN_ID}`))) out.push(Number(d));
+	}
+	return out;
+}
+
+function killPid(pid, sig) {
+	try { process.kill(pid, sig); } catch (e) { /* gone */ }
+}
+
+function killTagged(tag) {
+	for (const p of taggedPids(tag)) killPid(p, 'SIGKILL');
+}
+
+let cleanedUp = false;
+function cleanup() {
+	if (cleanedUp) return;
+	cleanedUp = true;
+	for (let round = 0; round < 3; round++) {
+		for (const pid of started.keys()) {
+			killPid(-pid, 'SIGKILL'); // the process group we created (detached)
+			killPid(pid, 'SIGKILL');
+		}
+		killTagged(null);
+		if (taggedPids(null).length === 0) break;
+		spawnSync('sleep', ['0.2']);
+	}
+	const left = taggedPids(null);
+	if (left.length) console.error(`e2e: processes left behind: ${left.join(' ')}`);
+	if (KEEP) console.error(`e2e: kept ${RUN}`);
+	else fs.rmSync(RUN, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+	process.on(s, () => { console.error(`e2e: ${s}, cleaning up`); cleanup(); process.exit(130); });
+}
+process.on('uncaughtException', (e) => { console.error(`e2e: internal error: ${e.stack || e}`); cleanup(); process.exit(2); });
+
+// A clean environment: nothing from a surrounding Claude Code session
+// (CLAUDE_PID, CLAUDE_PROJECT_DIR ...), from SESSION_LOCK_* settings or from
+// proxies may leak into the sessions under test.
+function baseEnv(home) {
+	return {
+		PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+		HOME: home,
+		USER: os.userInfo().username,
+		LOGNAME: os.userInfo().username,
+		SHELL: '/bin/bash',
+		LANG: 'C.UTF-8',
+		TERM: 'dumb',
+		TMPDIR: path.join(RUN, 'tmp'),
+		NO_PROXY: '127.0.0.1,localhost',
+		ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}`,
+		ANTHROPIC_API_KEY: 'sk-ant-e2e-offline-not-a-real-key',
+		CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+		DISABLE_AUTOUPDATER: '1',
+		IS_SANDBOX: '1',
+		E2E_RUN: RUN_ID,
+	};
+}
+fs.mkdirSync(path.join(RUN, 'tmp'));
+
+// Starts `claude -p PROMPT` in ws. Returns { tag, pid, debug, done } where
+// done resolves to { code, signal, out, err, json, ms, timedOut }.
+function startClaude({ tag, home, ws, prompt, args = [], env = {}, limitMs = CLAUDE_LIMIT_MS }) {
+	const debug = path.join(LOGS, `${tag}.debug.log`);
+	const argv = ['-p', prompt, '--dangerously-skip-permissions', '--output-format', 'json', '--debug-file', debug, ...args];
+	const t0 = Date.now();
+	const child = spawn(CLAUDE, argv, {
+		cwd: ws,
+		env: { ...baseEnv(home), ...env, E2E_TAG: tag },
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	started.set(child.pid, `claude ${tag}`);
+	if (VERBOSE) console.error(`  [${tag}] started pid ${child.pid}`);
+	let out = '';
+	let err = '';
+	child.stdout.on('data', (d) => { out += d; });
+	child.stderr.on('data', (d) => { err += d; });
+	let timedOut = false;
+	const timer = setTimeout(() => {
+		timedOut = true;
+		killPid(child.pid, 'SIGTERM');
+		setTimeout(() => { killPid(-child.pid, 'SIGKILL'); killTagged(tag); }, 3000).unref();
+	}, limitMs);
+	const done = new Promise((resolve) => {
+		child.on('error', (e) => { err += `spawn error: ${e.message}`; });
+		child.on('close', (code, signal) => {
+			clearTimeout(timer);
+			let json = null;
+			try { json = JSON.parse(out.trim().split('\n').pop()); } catch (e) { /* not JSON */ }
+			const r = { code, signal, out, err, json, ms: Date.now() - t0, timedOut };
+			if (VERBOSE) console.error(`  [${tag}] exit ${code === null ? signal : code} after ${r.ms} ms`);
+			resolve(r);
+		});
+	});
+	return { tag, pid: child.pid, debug, done, t0 };
+}
+
+// ------------------------------------------------------------------ stand-in
+
+async function startStandin() {
+	const portFile = path.join(RUN, 'port');
+	const child = spawn(process.execPath, [path.join(HERE, 'standin.js'), '--scripts', SCRIPTS, '--log', REQLOG, '--port-file', portFile], {
+		stdio: ['ignore', 'ignore', fs.openSync(path.join(LOGS, 'standin.err'), 'a')],
+		detached: true,
+		env: { PATH: process.env.PATH || '/usr/bin:/bin' },
+	});
+	started.set(child.pid, 'stand-in');
+	standin = child;
+	const deadline = Date.now() + 10000;
+	while (Date.now() < deadline) {
+		if (fs.existsSync(portFile)) return Number(fs.readFileSync(portFile, 'utf8'));
+		if (child.exitCode !== null) break;
+		await sleep(50);
+	}
+	throw new Error(`the stand-in did not start: ${fs.readFileSync(path.join(LOGS, 'standin.err'), 'utf8').slice(0, 500)}`);
+}
+
+function script(name, turns, final) {
+	fs.writeFileSync(path.join(SCRIPTS, `${name}.json`), JSON.stringify({ turns, final: final || `${name} done` }));
+	return `[[e2e:${name}]]`;
+}
+
+function requests(name) {
+	let text = '';
+	try { text = fs.readFileSync(REQLOG, 'utf8'); } catch (e) { return []; }
+	const out = [];
+	for (const line of text.split('\n')) {
+		if (!line) continue;
+		let e;
+		try { e = JSON.parse(line); } catch (x) { continue; }
+		if (name === undefined || e.script === name) out.push(e);
+	}
+	return out;
+}
+
+const served = (name, turn) => requests(name).some((e) => e.kind === 'scripted' && e.turn === turn);
+
+function contentText(c) {
+	if (typeof c === 'string') return c;
+	if (Array.isArray(c)) return c.map((b) => (b && (b.text !== undefined ? b.text : JSON.stringify(b))) || '').join('\n');
+	return c === undefined ? '' : JSON.stringify(c);
+}
+
+// The tool_result the client sent back for a scripted tool_use: exactly
+// what the model saw. null when none was sent.
+function toolResult(name, turn, k = 0) {
+	const id = `toolu_e2e_${name}_${turn}_${k}`;
+	for (const e of requests(name)) {
+		for (const m of (e.body && e.body.messages) || []) {
+			if (m.role !== 'user' || !Array.isArray(m.content)) continue;
+			for (const b of m.content) {
+				if (b && b.type === 'tool_result' && b.tool_use_id === id) {
+					return { text: contentText(b.content), isError: b.is_error === true };
+				}
+			}
+		}
+	}
+	return null;
+}
+
+// ------------------------------------------------------------ workspace, hooks
+
+function md5hex(s) { return crypto.createHash('md5').update(s).digest('hex'); }
+
+function makeHome(name) {
+	const home = path.join(RUN, name, 'home');
+	fs.mkdirSync(path.join(home, '.claude'), { recursive: true });
+	return home;
+}
+function makeWs(name, sub = 'ws') {
+	const ws = path.join(RUN, name, sub);
+	fs.mkdirSync(ws, { recursive: true });
+	return fs.realpathSync(ws);
+}
+const lockPath = (home, ws) => path.join(home, '.claude', 'runtime', `session-lock-${md5hex(fs.realpathSync(ws)).slice(0, 12)}.json`);
+function readLock(home, ws) {
+	try { return JSON.parse(fs.readFileSync(lockPath(home, ws), 'utf8')); } catch (e) { return null; }
+}
+
+// Installs our hooks into home with our own install.sh (serialised: the
+// first call builds, the others reuse the build and the prefix).
+let installChain = Promise.resolve();
+function installHooks(home) {
+	const p = installChain.then(() => installHooksNow(home));
+	installChain = p.catch(() => {});
+	return p;
+}
+function installHooksNow(home) {
+	if (HOOK_MODE === 'manual') return manualSettings(home);
+	const inst = path.join(ROOT, 'install.sh');
+	if (!fs.existsSync(inst)) throw new Error(`${inst} does not exist`);
+	const r = spawnSync('bash', [inst, '--prefix', PREFIX], {
+		cwd: ROOT,
+		env: { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TMPDIR: path.join(RUN, 'tmp') },
+		encoding: 'utf8',
+		timeout: 300000,
+	});
+	fs.appendFileSync(path.join(LOGS, 'install.log'), `== HOME=${home}\n${r.stdout || ''}${r.stderr || ''}\n`);
+	if (r.status !== 0) {
+		throw new Error(`install.sh --prefix ${PREFIX} exited ${r.status === null ? r.signal : r.status}: ${((r.stderr || '') + (r.stdout || '')).trim().split('\n').slice(-3).join(' | ')}`);
+	}
+	checkSettings(home);
+}
+
+// What install.sh must have done, in the shape the brief fixes.
+function checkSettings(home) {
+	const f = path.join(home, '.claude', 'settings.json');
+	let s;
+	try { s = JSON.parse(fs.readFileSync(f, 'utf8')); } catch (e) { throw new Error(`install.sh left no valid ${f}: ${e.message}`); }
+	const cmds = (ev) => ((s.hooks && s.hooks[ev]) || []).flatMap((g) => (g.hooks || []).map((h) => `${h.command} ${(h.args || []).join(' ')}`));
+	const want = { PreToolUse: 'pretooluse-lock', PostToolUse: 'posttooluse-refresh', Stop: 'stop-release', SessionEnd: 'stop-release', SessionStart: 'session-start' };
+	for (const [ev, prog] of Object.entries(want)) {
+		if (!cmds(ev).some((c) => c.includes(path.join(PREFIX, 'bin', prog)))) {
+			throw new Error(`install.sh did not register ${PREFIX}/bin/${prog} for ${ev} in ${f}`);
+		}
+	}
+	for (const prog of ['pretooluse-lock', 'posttooluse-refresh', 'stop-release', 'session-start', 'session-lock']) {
+		if (!fs.existsSync(path.join(PREFIX, 'bin', prog))) throw new Error(`install.sh did not install ${PREFIX}/bin/${prog}`);
+	}
+}
+
+function manualSettings(home) {
+	const bin = process.env.SL_BIN;
+	if (!bin) throw new Error('E2E_HOOKS=manual needs SL_BIN');
+	const h = (prog, timeout) => [{ type: 'command', command: `exec ${path.join(bin, prog)}`, timeout }];
+	const s = {
+		hooks: {
+			PreToolUse: [{ matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash', hooks: h('pretooluse-lock', 30) }],
+			PostToolUse: [{ matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash', hooks: h('posttooluse-refresh', 10) }],
+			PostToolUseFailure: [{ matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash', hooks: h('posttooluse-refresh', 10) }],
+			Stop: [{ hooks: h('stop-release', 10) }],
+			SessionEnd: [{ hooks: h('stop-release', 5) }],
+			SessionStart: [{ hooks: h('session-start', 10) }],
+		},
+	};
+	fs.writeFileSync(path.join(home, '.claude', 'settings.json'), JSON.stringify(s, null, 2));
+}
+
+// ----------------------------------------------------------------- checking
+
+class Check {
+	constructor() { this.fails = []; this.notes = []; }
+	ok(cond, msg) { if (!cond) this.fails.push(msg); return !!cond; }
+	note(msg) { this.notes.push(msg); }
+}
+
+async function waitFor(fn, ms, what) {
+	const deadline = Date.now() + ms;
+	for (;;) {
+		const v = fn();
+		if (v) return v;
+		if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+		await sleep(100);
+	}
+}
+
+const word = (n) => new RegExp(`(^|[^0-9])${n}([^0-9]|$)`);
+const exists = (f) => fs.existsSync(f);
+const read = (f) => { try { return fs.readFileSync(f, 'utf8'); } catch (e) { return null; } };
+const short = (s, n = 300) => JSON.stringify(String(s).length > n ? `${String(s).slice(0, n)}...` : String(s));
+
+// A mutating Bash command that holds the session inside one tool call until
+// the driver creates `go` (bounded at ~30 s), then writes holder.txt.
+const holdCommand = (ws, go) => `for i in $(seq 1 300); do [ -e ${go} ] && break; sleep 0.1; done; echo done > ${ws}/holder.txt`;
+const holdTurn = (ws, go) => ({ tool: 'Bash', input: { command: holdCommand(ws, go), description: 'long mutating call', timeout: 60000 } });
+const catLockTurn = (home, ws) => ({ tool: 'Bash', input: { command: `cat ${lockPath(home, ws)}`, description: 'show the lock record' } });
+
+function parseJsonMaybe(s) { try { return JSON.parse(s); } catch (e) { return null; } }
+
+// Common assertions on a finished session.
+function finishedOk(c, r, who) {
+	c.ok(!r.timedOut, `${who}: claude did not finish within ${CLAUDE_LIMIT_MS / 1000} s`);
+	c.ok(r.code === 0, `${who}: claude exited ${r.code === null ? r.signal : r.code}; stderr ${short(r.err, 400)}`);
+}
+
+// The lock record seen by a `cat` step, checked against the expected holder.
+function lockSeen(c, name, turn, want, who) {
+	const tr = toolResult(name, turn);
+	if (!c.ok(tr, `${who}: no tool_result for the lock-record step`)) return null;
+	const rec = parseJsonMaybe(tr.text.trim());
+	if (!c.ok(rec, `${who}: the lock record was not there during the turn: ${short(tr.text)}`)) return null;
+	if (want.pid !== undefined) c.ok(rec.pid === want.pid, `${who}: lock record pid ${rec.pid}, expected ${want.pid}`);
+	if (want.session_id !== undefined) c.ok(rec.session_id === want.session_id, `${who}: lock record session_id ${rec.session_id}, expected ${want.session_id}`);
+	if (want.workspace !== undefined) c.ok(rec.workspace === want.workspace, `${who}: lock record workspace ${rec.workspace}, expected ${want.workspace}`);
+	return rec;
+}
+
+const sessionIdOf = (r) => (r.json && r.json.session_id) || null;
+const sessionIdFromLog = (name) => { const e = requests(name).find((x) => x.session); return e ? e.session : null; };
+
+// ---------------------------------------------------------------- scenarios
+//
+// A group runs one or more sessions and returns results for one or more
+// numbered scenarios: [{ id, title, check }]. Groups run in parallel, each
+// with its own HOME and workspace(s).
+
+const groups = [];
+function group(ids, fn) { groups.push({ ids, fn }); }
+
+// 0: the harness itself, with a trivial hand-written hook (not the product).
+group(['0'], async () => {
+	const title = 'harness: a hand-written exit-2 hook blocks Write, the tool_result records it, CLAUDE_PID is the spawned PID';
+	const c = new Check();
+	const home = makeHome('s0');
+	const ws = makeWs('s0');
+	const hook = path.join(HERE, 'fake-hook.sh');
+	fs.writeFileSync(path.join(home, '.claude', 'settings.json'), JSON.stringify({
+		hooks: {
+			PreToolUse: [{ matcher: 'Write', hooks: [{ type: 'command', command: `exec sh ${hook} pre`, timeout: 10 }] }],
+			SessionStart: [{ hooks: [{ type: 'command', command: `exec sh ${hook} start`, timeout: 10 }] }],
+		},
+	}));
+	const m = script('s0', [
+		{ tool: 'Write', input: { file_path: `${ws}/blocked.txt`, content: 'must not exist\n' } },
+		{ tool: 'Bash', input: { command: 'echo "pid=$CLAUDE_PID"', description: 'print CLAUDE_PID' } },
+	], 's0 final');
+	const s = startClaude({ tag: 's0', home, ws, prompt: `harness self-check ${m}` });
+	const r = await s.done;
+	finishedOk(c, r, 'session');
+	c.ok(r.json && r.json.result === 's0 final', `the -p result is not the scripted final text: ${short(r.out)}`);
+	c.ok(!exists(`${ws}/blocked.txt`), 'blocked.txt was written although the hook exited 2');
+	const tr = toolResult('s0', 0);
+	if (c.ok(tr, 'no tool_result for the Write')) {
+		c.ok(tr.isError, 'the Write tool_result is not an error');
+		c.ok(tr.text.includes('PreToolUse:Write hook error') && tr.text.includes('e2e fake lock held by pid'), `unexpected Write tool_result ${short(tr.text)}`);
+		c.ok(word(s.pid).test(tr.text), `the hook's CLAUDE_PID is not the spawned PID ${s.pid}: ${short(tr.text)}`);
+	}
+	const tb = toolResult('s0', 1);
+	c.ok(tb && tb.text.trim() === `pid=${s.pid}`, `the Bash tool's CLAUDE_PID is not ${s.pid}: ${short(tb && tb.text)}`);
+	const first = requests('s0').find((e) => e.turn === 0);
+	c.ok(first && JSON.stringify(first.body.messages).includes(`SessionStart hook additional context: e2e fake holder pid ${s.pid}`),
+		'the first request lacks the SessionStart additional context');
+	const extra = requests().filter((e) => e.session === sessionIdOf(r) && e.kind !== 'scripted').length;
+	c.note(`${requests('s0').length} scripted request(s), ${extra} extra`);
+	return [{ id: '0', title, check: c }];
+});
+
+// 1: one session writes; the lock is taken during the turn and released after.
+group(['1'], async () => {
+	const title = 'one session writes: allowed, lock taken during the turn, released after';
+	const c = new Check();
+	const home = makeHome('s1');
+	await installHooks(home);
+	const ws = makeWs('s1');
+	const m = script('s1', [
+		{ tool: 'Write', input: { file_path: `${ws}/one.txt`, content: 'one\n' } },
+		catLockTurn(home, ws),
+	]);
+	const s = startClaude({ tag: 's1', home, ws, prompt: `write one file ${m}` });
+	const r = await s.done;
+	finishedOk(c, r, 'session');
+	c.ok(read(`${ws}/one.txt`) === 'one\n', 'one.txt was not written');
+	const tw = toolResult('s1', 0);
+	c.ok(tw && !tw.isError, `the Write was refused: ${short(tw && tw.text)}`);
+	lockSeen(c, 's1', 1, { pid: s.pid, session_id: sessionIdOf(r), workspace: ws }, 'during the turn');
+	c.ok(!exists(lockPath(home, ws)), `the lock file is still there after the session: ${short(read(lockPath(home, ws)))}`);
+	return [{ id: '1', title, check: c }];
+});
+
+// 2, 6, 7, 3: two sessions in one workspace, then a third after both.
+group(['2', '6', '7', '3'], async () => {
+	const c2 = new Check();
+	const c6 = new Check();
+	const c7 = new Check();
+	const c3 = new Check();
+	const home = makeHome('s2');
+	await installHooks(home);
+	const ws = makeWs('s2');
+	const go = path.join(RUN, 's2', 'go');
+	const ma = script('s2a', [
+		{ tool: 'Write', input: { file_path: `${ws}/a.txt`, content: 'from A\n' } },
+		holdTurn(ws, go),
+	]);
+	const mb = script('s2b', [
+		{ tool: 'Write', input: { file_path: `${ws}/b.txt`, content: 'from B\n' } },
+		{ tool: 'Read', input: { file_path: `${ws}/a.txt` } },
+	]);
+	const mc = script('s3c', [
+		{ tool: 'Write', input: { file_path: `${ws}/c.txt`, content: 'from C\n' } },
+	]);
+	const A = startClaude({ tag: 's2a', home, ws, prompt: `hold the lock ${ma}` });
+	let holder = null;
+	let rb = null;
+	try {
+		holder = await waitFor(() => {
+			const l = readLock(home, ws);
+			return l && l.pid === A.pid && served('s2a', 1) && l;
+		}, 30000, `session A (pid ${A.pid}) to hold the lock inside its long Bash call`);
+		const B = startClaude({ tag: 's2b', home, ws, prompt: `try to write ${mb}` });
+		rb = await B.done;
+		finishedOk(c2, rb, 'session B');
+	} catch (e) {
+		c2.ok(false, e.message);
+	}
+	fs.writeFileSync(go, '');
+	const ra = await A.done;
+	const sidA = sessionIdOf(ra) || sessionIdFromLog('s2a');
+	finishedOk(c2, ra, 'session A');
+	c2.ok(read(`${ws}/a.txt`) === 'from A\n', 'session A could not write a.txt');
+	c2.ok(read(`${ws}/holder.txt`) === 'done\n', 'session A\'s long Bash call did not complete');
+	if (holder) {
+		c2.ok(holder.session_id === sidA, `the lock record names session ${holder.session_id}, not A's ${sidA}`);
+	}
+	// 2: B's Write blocked, with a message naming A's PID and what to do.
+	c2.ok(!exists(`${ws}/b.txt`), 'session B wrote b.txt while A held the lock');
+	const tw = toolResult('s2b', 0);
+	if (c2.ok(tw, 'session B sent no tool_result for its Write (did it run?)')) {
+		c2.ok(tw.isError, `B's Write tool_result is not an error: ${short(tw.text)}`);
+		c2.ok(/PreToolUse:Write hook error/.test(tw.text), `B's Write was not refused by the PreToolUse hook: ${short(tw.text)}`);
+		c2.ok(word(A.pid).test(tw.text), `B's tool_result does not name A's PID ${A.pid}: ${short(tw.text)}`);
+		c2.ok(/session-lock release|wait/.test(tw.text), `B's tool_result does not say what to do: ${short(tw.text)}`);
+		c2.note(`model saw: ${short(tw.text, 400)}`);
+	}
+	// 6: B's Read still runs.
+	const trd = toolResult('s2b', 1);
+	if (c6.ok(trd, 'session B sent no tool_result for its Read')) {
+		c6.ok(!trd.isError && trd.text.includes('from A'), `B's Read did not run: ${short(trd.text)}`);
+	}
+	if (rb === null) c6.ok(false, 'session B did not run');
+	// 7: B's first request carries the SessionStart context naming A.
+	const first = requests('s2b').find((e) => e.turn === 0);
+	if (c7.ok(first, 'session B sent no request')) {
+		const txt = JSON.stringify(first.body.messages);
+		const i = txt.indexOf('SessionStart hook additional context');
+		if (c7.ok(i >= 0, 'B\'s first request has no "SessionStart hook additional context"')) {
+			const ctx = txt.slice(i, i + 600);
+			c7.ok(word(A.pid).test(ctx) || (sidA && ctx.includes(sidA.slice(0, 8))), `the SessionStart context does not name A (pid ${A.pid}, session ${sidA}): ${short(ctx)}`);
+			c7.note(`model saw: ${short(ctx.split('\\n')[0], 300)}`);
+		}
+	}
+	// 3: after A ended, a new session writes freely.
+	c3.ok(!exists(lockPath(home, ws)), `the lock is still held after A and B ended: ${short(read(lockPath(home, ws)))}`);
+	const C = startClaude({ tag: 's3c', home, ws, prompt: `write after A ${mc}` });
+	const rc = await C.done;
+	finishedOk(c3, rc, 'session C');
+	const tc = toolResult('s3c', 0);
+	c3.ok(tc && !tc.isError, `C's Write was refused: ${short(tc && tc.text)}`);
+	c3.ok(read(`${ws}/c.txt`) === 'from C\n', 'c.txt was not written');
+	c3.ok(!exists(lockPath(home, ws)), 'the lock file is still there after C');
+	return [
+		{ id: '2', title: 'two sessions: the second one\'s Write is blocked, naming the holder\'s PID and what to do', check: c2 },
+		{ id: '3', title: 'after the holder ended, a new session writes freely', check: c3 },
+		{ id: '6', title: 'read-only tools of a blocked session still run (Read)', check: c6 },
+		{ id: '7', title: 'SessionStart while another session holds the workspace: the model is told who', check: c7 },
+	];
+});
+
+// 4: the holder is SIGKILLed mid-turn; the next session takes over at once.
+group(['4'], async () => {
+	const c = new Check();
+	const home = makeHome('s4');
+	await installHooks(home);
+	const ws = makeWs('s4');
+	const go = path.join(RUN, 's4', 'go-never');
+	const env = { SESSION_LOCK_TTL_MS: '600000' };
+	const ma = script('s4a', [
+		{ tool: 'Write', input: { file_path: `${ws}/a.txt`, content: 'from A\n' } },
+		holdTurn(ws, go),
+	]);
+	const mc = script('s4c', [
+		{ tool: 'Write', input: { file_path: `${ws}/c.txt`, content: 'from C\n' } },
+		catLockTurn(home, ws),
+	]);
+	const A = startClaude({ tag: 's4a', home, ws, prompt: `hold then die ${ma}`, env });
+	try {
+		await waitFor(() => { const l = readLock(home, ws); return l && l.pid === A.pid && served('s4a', 1); }, 30000, `session A (pid ${A.pid}) to hold the lock`);
+		await waitFor(() => taggedPids('s4a').some((p) => p !== A.pid && (read(`/proc/${p}/cmdline`) || '').includes('seq 1 300')), 15000, 'A\'s Bash call to start');
+	} catch (e) {
+		c.ok(false, e.message);
+	}
+	killPid(A.pid, 'SIGKILL');
+	const ra = await A.done;
+	c.ok(ra.signal === 'SIGKILL', `A ended by ${ra.signal || `exit ${ra.code}`}, not SIGKILL`);
+	killTagged('s4a'); // A's orphaned Bash call
+	const stale = readLock(home, ws);
+	c.ok(stale && stale.pid === A.pid, `precondition: after the SIGKILL the lock should still name A (no SessionEnd ran): ${short(read(lockPath(home, ws)))}`);
+	const C = startClaude({ tag: 's4c', home, ws, prompt: `take over ${mc}`, env });
+	const rc = await C.done;
+	finishedOk(c, rc, 'session C');
+	const tc = toolResult('s4c', 0);
+	c.ok(tc && !tc.isError, `C's Write was refused after A died: ${short(tc && tc.text)}`);
+	c.ok(read(`${ws}/c.txt`) === 'from C\n', 'c.txt was not written');
+	const rec = lockSeen(c, 's4c', 1, { pid: C.pid, session_id: sessionIdOf(rc) }, 'C during its turn');
+	if (rec && rec.previous) c.note(`previous holder: ${JSON.stringify(rec.previous)}`);
+	c.ok(rc.ms < 60000, `C took ${rc.ms} ms`);
+	c.note(`C finished ${rc.ms} ms after start (TTL 600 s)`);
+	c.ok(!exists(lockPath(home, ws)), 'the lock file is still there after C');
+	return [{ id: '4', title: 'holder SIGKILLed mid-turn (no SessionEnd): the next session takes over at once, not after the TTL', check: c }];
+});
+
+// 5: a subagent of the holding session writes.
+group(['5'], async () => {
+	const c = new Check();
+	const home = makeHome('s5');
+	await installHooks(home);
+	const ws = makeWs('s5');
+	const subMarker = script('s5sub', [
+		{ tool: 'Write', input: { file_path: `${ws}/sub.txt`, content: 'from subagent\n' } },
+	], 'subagent done');
+	const m = script('s5', [
+		{ tool: 'Write', input: { file_path: `${ws}/main.txt`, content: 'from main\n' } },
+		{ tool: 'Agent', input: { description: 'e2e subagent write', prompt: `Write sub.txt. ${subMarker}`, subagent_type: 'general-purpose', run_in_background: false } },
+		catLockTurn(home, ws),
+	]);
+	const s = startClaude({ tag: 's5', home, ws, prompt: `delegate ${m}` });
+	const r = await s.done;
+	finishedOk(c, r, 'session');
+	c.ok(read(`${ws}/main.txt`) === 'from main\n', 'the main thread could not write main.txt');
+	c.ok(requests('s5sub').length > 0, 'the subagent never sent a request (did the Agent tool run?)');
+	const ts = toolResult('s5sub', 0);
+	if (c.ok(ts, 'the subagent sent no tool_result for its Write')) {
+		c.ok(!ts.isError, `the subagent's Write was refused: ${short(ts.text)}`);
+	}
+	c.ok(read(`${ws}/sub.txt`) === 'from subagent\n', 'sub.txt was not written by the subagent');
+	const ta = toolResult('s5', 1);
+	c.ok(ta && !ta.isError, `the Agent call failed: ${short(ta && ta.text)}`);
+	const dbg = read(s.debug) || '';
+	const pre = (dbg.match(/PreToolUse:Write \[[^\]]*pretooluse-lock[^\]]*\] finished with status 0/g) || []).length;
+	c.ok(pre >= 2, `expected our PreToolUse hook to run for both Writes (main and subagent), saw ${pre}`);
+	lockSeen(c, 's5', 2, { pid: s.pid, session_id: sessionIdOf(r) }, 'after the subagent');
+	c.ok(!exists(lockPath(home, ws)), 'the lock file is still there after the session');
+	return [{ id: '5', title: 'a subagent of the holding session writes: allowed (same session)', check: c }];
+});
+
+// 8: a corrupt lock file: fail open, and say so.
+group(['8'], async () => {
+	const c = new Check();
+	const home = makeHome('s8');
+	await installHooks(home);
+	const ws = makeWs('s8');
+	const lp = lockPath(home, ws);
+	fs.mkdirSync(path.dirname(lp), { recursive: true, mode: 0o700 });
+	fs.writeFileSync(lp, '{"schema_version": 1, "session_id": garbage \x00\x01 not json\n');
+	const m = script('s8', [
+		{ tool: 'Write', input: { file_path: `${ws}/f.txt`, content: 'despite garbage\n' } },
+	]);
+	const s = startClaude({ tag: 's8', home, ws, prompt: `write despite garbage ${m}` });
+	const r = await s.done;
+	finishedOk(c, r, 'session');
+	const tw = toolResult('s8', 0);
+	c.ok(tw && !tw.isError, `the Write was refused: ${short(tw && tw.text)}`);
+	c.ok(read(`${ws}/f.txt`) === 'despite garbage\n', 'f.txt was not written (the hook failed closed)');
+	// The hook's stderr, as the client logged it for the PreToolUse:Write run.
+	const dbg = read(s.debug) || '';
+	const lines = dbg.split('\n');
+	const idx = lines.findIndex((l) => /PreToolUse:Write \[[^\]]*pretooluse-lock/.test(l));
+	if (c.ok(idx >= 0, 'the debug log shows no run of our PreToolUse hook for the Write')) {
+		const around = lines.slice(idx, idx + 8).join('\n');
+		const m2 = /stderr:\\n(.*?)"?$/m.exec(around);
+		const said = m2 ? m2[1] : '';
+		c.ok(/corrupt|invalid|not valid|malformed|cannot parse|unreadable/i.test(said) && /session-lock-[0-9a-f]{12}\.json|lock/i.test(said),
+			`the hook's stderr does not report the corrupt lock file: ${short(said || around, 500)}`);
+		c.note(`hook stderr: ${short(said, 300)}`);
+	}
+	return [{ id: '8', title: 'a corrupt lock file: the session still works (fail open) and the hook reports it', check: c }];
+});
+
+// 9a: a stale lock record of a dead PID is taken over.
+group(['9a'], async () => {
+	const c = new Check();
+	const home = makeHome('s9a');
+	await installHooks(home);
+	const ws = makeWs('s9a');
+	const dead = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
+	const deadPid = Number(dead);
+	c.ok(deadPid > 0 && !alive(deadPid), `could not find a dead PID (${dead})`);
+	const lp = lockPath(home, ws);
+	fs.mkdirSync(path.dirname(lp), { recursive: true, mode: 0o700 });
+	const now = Date.now();
+	fs.writeFileSync(lp, `${JSON.stringify({ schema_version: 1, session_id: '00000000-dead-4000-8000-000000000000', pid: deadPid, acquired_at: now, ttl_ms: 600000, workspace: ws, renewed_at: now, lease_ms: 600000, lease_until: now + 600000, kind: 'claude' })}\n`);
+	const m = script('s9a', [
+		{ tool: 'Write', input: { file_path: `${ws}/f.txt`, content: 'after stale\n' } },
+		catLockTurn(home, ws),
+	]);
+	const s = startClaude({ tag: 's9a', home, ws, prompt: `take a stale lock ${m}`, env: { SESSION_LOCK_TTL_MS: '600000' } });
+	const r = await s.done;
+	finishedOk(c, r, 'session');
+	const tw = toolResult('s9a', 0);
+	c.ok(tw && !tw.isError, `the Write was refused although the holder PID ${deadPid} is dead: ${short(tw && tw.text)}`);
+	c.ok(read(`${ws}/f.txt`) === 'after stale\n', 'f.txt was not written');
+	lockSeen(c, 's9a', 1, { pid: s.pid, session_id: sessionIdOf(r) }, 'during the turn');
+	c.ok(!exists(lp), 'the lock file is still there after the session');
+	return [{ id: '9a', title: 'stale lock: a record of a dead PID (lease not over) is taken over', check: c }];
+});
+
+// 9b: --resume in a new process is the same holder (session id), new PID.
+group(['9b'], async () => {
+	const c = new Check();
+	const home = makeHome('s9b');
+	await installHooks(home);
+	const ws = makeWs('s9b');
+	const go = path.join(RUN, 's9b', 'go-never');
+	const env = { SESSION_LOCK_TTL_MS: '600000' };
+	const m1 = script('s9r1', [
+		{ tool: 'Write', input: { file_path: `${ws}/r1.txt`, content: 'first process\n' } },
+		holdTurn(ws, go),
+	]);
+	const m2 = script('s9r2', [
+		{ tool: 'Write', input: { file_path: `${ws}/r2.txt`, content: 'resumed process\n' } },
+		catLockTurn(home, ws),
+	]);
+	// The first process takes the lock and is killed holding it.
+	const R1 = startClaude({ tag: 's9r1', home, ws, prompt: `first ${m1}`, env });
+	let held = null;
+	try {
+		held = await waitFor(() => { const l = readLock(home, ws); return l && l.pid === R1.pid && served('s9r1', 1) && l; }, 30000, `R1 (pid ${R1.pid}) to hold the lock`);
+	} catch (e) { c.ok(false, e.message); }
+	killPid(R1.pid, 'SIGKILL');
+	await R1.done;
+	killTagged('s9r1');
+	const sid = (held && held.session_id) || sessionIdFromLog('s9r1');
+	if (!c.ok(sid, 'no session id for R1')) return [{ id: '9b', title: 'resume', check: c }];
+	const R2 = startClaude({ tag: 's9r2', home, ws, prompt: `resumed ${m2}`, args: ['--resume', sid], env });
+	const r2 = await R2.done;
+	finishedOk(c, r2, 'resumed session');
+	c.ok(sessionIdOf(r2) === sid, `--resume ran session ${sessionIdOf(r2)}, not ${sid}`);
+	const tw = toolResult('s9r2', 0);
+	c.ok(tw && !tw.isError, `the resumed session's Write was refused: ${short(tw && tw.text)}`);
+	c.ok(read(`${ws}/r2.txt`) === 'resumed process\n', 'r2.txt was not written');
+	lockSeen(c, 's9r2', 1, { pid: R2.pid, session_id: sid }, 'resumed session during its turn');
+	c.ok(!exists(lockPath(home, ws)), 'the lock file is still there after the resumed session');
+	return [{ id: '9b', title: 'resume: --resume <id> in a new process holds the lock as the same session (new PID)', check: c }];
+});
+
+// 9c: SessionEnd releases within the client's 1.5 s budget.
+group(['9c'], async () => {
+	const c = new Check();
+	const home = makeHome('s9c');
+	await installHooks(home);
+	const ws = makeWs('s9c');
+	const go = path.join(RUN, 's9c', 'go-never');
+	const m = script('s9c', [
+		{ tool: 'Write', input: { file_path: `${ws}/e.txt`, content: 'e\n' } },
+		holdTurn(ws, go),
+	]);
+	const s = startClaude({ tag: 's9c', home, ws, prompt: `end mid-turn ${m}` });
+	try {
+		await waitFor(() => { const l = readLock(home, ws); return l && l.pid === s.pid && served('s9c', 1); }, 30000, `the session (pid ${s.pid}) to hold the lock`);
+		await waitFor(() => taggedPids('s9c').some((p) => p !== s.pid && (read(`/proc/${p}/cmdline`) || '').includes('seq 1 300')), 15000, 'the Bash call to start');
+	} catch (e) { c.ok(false, e.message); }
+	// SIGTERM mid-turn: no Stop fires, only SessionEnd (reason "other"),
+	// so the release must happen in SessionEnd, inside the client's budget.
+	const tTerm = Date.now();
+	killPid(s.pid, 'SIGTERM');
+	const r = await s.done;
+	c.ok(!r.timedOut, 'the session did not exit after SIGTERM');
+	killTagged('s9c');
+	c.ok(!exists(lockPath(home, ws)), `the lock is still held after the session exited: ${short(read(lockPath(home, ws)))}`);
+	const dbg = read(s.debug) || '';
+	const line = dbg.split('\n').find((l) => /SessionEnd:\S+ \[[^\]]*stop-release[^\]]*\]/.test(l));
+	if (c.ok(line, `the debug log shows no SessionEnd run of stop-release; claude stderr ${short(r.err)}`)) {
+		c.ok(/completed with status 0/.test(line), `stop-release at SessionEnd did not finish cleanly: ${short(line)}`);
+		const tEnd = Date.parse(line.slice(0, 24));
+		const ms = tEnd - tTerm;
+		c.ok(ms < SESSION_END_BUDGET_MS, `stop-release finished ${ms} ms after SIGTERM (budget ${SESSION_END_BUDGET_MS} ms)`);
+		c.note(`stop-release finished ${ms} ms after SIGTERM (includes the client's own shutdown)`);
+	}
+	c.ok(!/stop-release[^\n]*cancelled|Hook cancelled/.test(dbg + r.err), 'stop-release was cancelled at SessionEnd');
+	return [{ id: '9c', title: 'release at SessionEnd (SIGTERM mid-turn): lock gone, stop-release done well within 1.5 s', check: c }];
+});
+
+// --------------------------------------------------------------------- main
+
+async function main() {
+	const tStart = Date.now();
+	const ver = spawnSync(CLAUDE, ['--version'], { encoding: 'utf8', env: baseEnv(path.join(RUN, 'tmp')), timeout: 30000 });
+	console.log(`e2e: client ${(ver.stdout || '').trim() || '?'} (${CLAUDE})`);
+	if (HOOK_MODE === 'manual') console.log(`e2e: WARNING hooks registered by hand from ${process.env.SL_BIN}, not by install.sh`);
+	port = await startStandin();
+	console.log(`e2e: stand-in on 127.0.0.1:${port}, work dir ${RUN}`);
+
+	const chosen = groups.filter((g) => ONLY.length === 0 || g.ids.some((id) => ONLY.includes(id) || ONLY.includes(id.replace(/[a-z]$/, ''))));
+	const results = [];
+	let next = 0;
+	const worker = async () => {
+		while (next < chosen.length) {
+			const g = chosen[next++];
+			let res;
+			try {
+				res = await g.fn();
+			} catch (e) {
+				const c = new Check();
+				c.ok(false, `error: ${e.message}`);
+				res = g.ids.map((id) => ({ id, title: '(did not run to the end)', check: c }));
+			}
+			for (const x of res) {
+				results.push(x);
+				const ok = x.check.fails.length === 0;
+				console.log(`${ok ? 'PASS' : 'FAIL'} ${x.id}. ${x.title}`);
+				for (const f of x.check.fails) console.log(`       - ${f}`);
+				if (VERBOSE || !ok) for (const n of x.check.notes) console.log(`       (${n})`);
+			}
+		}
+	};
+	const deadline = new Promise((resolve) => setTimeout(() => resolve('timeout'), RUN_LIMIT_MS).unref());
+	const all = Promise.all(Array.from({ length: Math.min(JOBS, chosen.length) }, worker));
+	if ((await Promise.race([all, deadline])) === 'timeout') {
+		const doneIds = new Set(results.map((x) => x.id));
+		for (const g of chosen) for (const id of g.ids) if (!doneIds.has(id)) {
+			const c = new Check();
+			c.ok(false, `the run hit its ${RUN_LIMIT_MS / 1000} s limit`);
+			results.push({ id, title: '(not finished)', check: c });
+			console.log(`FAIL ${id}. not finished within the run's ${RUN_LIMIT_MS / 1000} s limit`);
+		}
+	}
+	const passed = results.filter((x) => x.check.fails.length === 0).length;
+	const failed = results.length - passed;
+	const unscripted = requests().filter((e) => e.kind !== 'scripted');
+	console.log(`e2e: ${requests().length} API requests (${unscripted.length} unscripted), ${((Date.now() - tStart) / 1000).toFixed(1)} s`);
+	if (failed && !KEEP) console.log('e2e: rerun with E2E_KEEP=1 to keep the logs (debug logs, requests.jsonl)');
+	console.log(`${passed} passed, ${failed} failed`);
+	cleanup();
+	process.exit(failed || results.length === 0 || HOOK_MODE === 'manual' ? 1 : 0);
+}
+
+main();
