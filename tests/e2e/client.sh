@@ -13,7 +13,7 @@
 # on stderr and exits 1.
 set -u
 
-die() { printf 'e2e: %s\n' "$*" >&2; exit 1; }
+die() { printf 'e2e: cannot run: %s\n' "$*" >&2; exit 1; }
 
 VERSION=${CLAUDE_CODE_VERSION:-2.1.330}
 CACHE=${CLAUDE_CODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/claude-session-lock/claude-code-$VERSION}
@@ -68,7 +68,7 @@ exec 9>"$CACHE/.install.lock"
 flock -w 900 9 || die "another install of Claude Code into $CACHE did not finish"
 if ! bin=$(find_bin); then
 	printf 'e2e: installing @anthropic-ai/claude-code@%s into %s\n' "$VERSION" "$CACHE" >&2
-	if ! timeout 900 npm install --prefix "$CACHE" --no-audit --no-fund --loglevel=error \
+	if ! timeout 900 npm install --prefix "$CACHE" --no-audit --no-fund --loglevel=error --fetch-retries=1 \
 		"@anthropic-ai/claude-code@$VERSION" >"$log" 2>&1; then
 		die "cannot install Claude Code $VERSION from the npm registry ($(grep -m1 -iE 'ERR!|error' "$log" | cut -c1-160)); see $log"
 	fi

@@ -473,6 +473,8 @@ group(['1'], async () => {
 	c.ok(tw && !tw.isError, `the Write was refused: ${short(tw && tw.text)}`);
 	lockSeen(c, 's1', 1, { pid: s.pid, session_id: sessionIdOf(r), workspace: ws }, 'during the turn');
 	c.ok(!exists(lockPath(home, ws)), `the lock file is still there after the session: ${short(read(lockPath(home, ws)))}`);
+	const dbg = read(s.debug) || '';
+	c.ok(/Hooks: Stop \[[^\]]*stop-release[^\]]*\] finished with status 0/.test(dbg), 'the debug log shows no successful Stop run of stop-release at the end of the turn');
 	return [{ id: '1', title, check: c }];
 });
 

@@ -19,9 +19,7 @@ if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0
 	echo "e2e: cannot run: node $(node --version) is too old (need >= 18)"
 	exit 1
 fi
-if ! claude=$(bash "$here/client.sh"); then
-	echo "e2e: cannot run: Claude Code ${CLAUDE_CODE_VERSION:-2.1.330} is not installed and could not be installed (see above)"
-	exit 1
-fi
+# client.sh says why in one line when it cannot provide the client.
+claude=$(bash "$here/client.sh") || exit 1
 export E2E_CLAUDE=$claude
 exec node "$here/driver.js"
