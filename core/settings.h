@@ -1,0 +1,183 @@
+/*
+ * settings.h - our hook registration in a Claude Code settings.json.
+ *
+ * Registers (install), removes (uninstall) and inspects (check) the hooks
+ * of claude-session-lock in a settings file that belongs to the user and
+ * holds much else: permissions, env, model, other people's hooks. The one
+ * promise of this module is that it never loses any of that.
+ *
+ * Calling sequence for a change:
+ *
+ *	struct settings_file f = SETTINGS_FILE_INIT;
+ *	struct settings_edit e = SETTINGS_EDIT_INIT;
+ *	settings_load(&f, path);
+ *	settings_install(&e, f.text, f.len, bindir);   (or settings_uninstall)
+ *	if (e.changed)
+ *		settings_store(&f, path, e.text, e.len);
+ *	settings_edit_free(&e); settings_file_free(&f);
+ *
+ * What is ours. A hook entry (an object in a group's "hooks" array) is
+ * ours when the first word of its "command" -- after an `exec ` prefix,
+ * with shell quotes removed -- has one of our four hook programs as its
+ * basename, whatever directory it names. So a reinstall into another
+ * prefix replaces our entries and never adds a second set.
+ *
+ * How bytes are kept. The text is validated twice (a strict JSON scanner
+ * and cJSON) and then edited in place: every change is the insertion of a
+ * rendered group/event/"hooks" member after the last element of its
+ * container, or the removal of one element together with the separator
+ * before it. Everything else -- other keys, their order, number spelling,
+ * whitespace, indentation -- stays byte for byte. Insertion copies the
+ * separator of the container's last element, so uninstall after install
+ * gives back the original bytes. Exceptions: a container that had no
+ * elements comes back as "{}" / "[]" (so "{ }" or "{\n}" lose their inner
+ * whitespace), and a "hooks" object, event array or group that our removal
+ * empties is removed with it (so a file that had `"hooks": {}` loses that
+ * empty object). Before returning, a changed text is parsed again and
+ * compared with the original, minus our entries, value by value; if they
+ * differ the edit is refused as an internal error rather than written.
+ *
+ * Error handling. The pure text functions (settings_install, _uninstall,
+ * _check) return 0 or -1; on -1 err_last() holds only the reason ("not
+ * valid JSON at line 3, column 7"), and the caller names the file:
+ * "cannot update '<file>': <reason>". The file functions (settings_load,
+ * settings_store) set a whole message ("cannot read '<file>': ...").
+ * Nothing here prints or exits.
+ */
+#ifndef SL_SETTINGS_H
+#define SL_SETTINGS_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+/* The suffix of the backup kept beside the settings file on each change. */
+#define SETTINGS_BACKUP_SUFFIX ".bak-session-lock"
+
+/* Larger settings files are refused: they are not settings files. */
+#define SETTINGS_MAX_SIZE (16L * 1024 * 1024)
+
+/* One registration: an event, the program it runs, and its time limits. */
+struct settings_hook {
+	const char *event;
+	const char *matcher;	/* NULL: the group has no "matcher" key */
+	const char *program;	/* basename of the executable in bindir */
+	int timeout;		/* seconds, written as "timeout" */
+	int min_timeout;	/* seconds; check reports less than this */
+};
+
+/*
+ * The registrations, in the order install writes them (the order events
+ * fire in). settings/hooks.json is this table rendered with the bindir
+ * "@BINDIR@"; a unit test keeps the two identical.
+ */
+extern const struct settings_hook settings_hooks[];
+extern const size_t settings_nhooks;
+
+/* The four hook program names, NULL-terminated. */
+extern const char *const settings_programs[];
+
+/* The result of an edit: the new text and what changed, one line each. */
+struct settings_edit {
+	char *text;	/* NUL-terminated, owned; NULL when unchanged */
+	size_t len;
+	int changed;	/* 0: the file is already as wanted */
+	char *log;	/* "add ...\n" / "remove ...\n" lines, owned, never NULL after success */
+};
+#define SETTINGS_EDIT_INIT { NULL, 0, 0, NULL }
+
+void settings_edit_free(struct settings_edit *e);
+
+/*
+ * Returns the command that runs program in bindir, newly allocated:
+ * "exec " and the path, in single quotes when it holds anything but
+ * [A-Za-z0-9_@%+=:,./-] (an embedded ' becomes '\''). bindir must not end
+ * in '/'. Returns NULL only when out of memory.
+ */
+char *settings_command(const char *bindir, const char *program);
+
+/*
+ * Copies the executable named by a hook command into out: its first shell
+ * word, skipping an `exec` word, with quotes and backslashes removed.
+ * Returns 0, or -1 when there is no word or it does not fit in cap bytes.
+ * Does not expand $VARIABLES. Cannot fail otherwise.
+ */
+int settings_command_path(char *out, size_t cap, const char *command);
+
+/*
+ * Returns the name of our hook program that command runs (an element of
+ * settings_programs), or NULL when the command is not ours.
+ */
+const char *settings_command_program(const char *command);
+
+/*
+ * Merges our registration, for programs in the absolute directory bindir,
+ * into the settings text (len bytes; text NULL or only white space: no
+ * settings yet). Our entries that differ from the wanted ones, wherever
+ * they are, are removed, and one group per event is appended. When the
+ * text already holds exactly the wanted registration, out->changed is 0
+ * and out->text NULL. Returns 0, or -1 (out left empty) when the text is
+ * not a JSON object, "hooks" is not an object, an event we register is not
+ * an array, a key we need appears twice, or memory runs out.
+ */
+int settings_install(struct settings_edit *out, const char *text, size_t len, const char *bindir);
+
+/*
+ * Removes every entry of ours from the text, and any group, event array or
+ * "hooks" object left empty by that. out->changed is 0 when there was none.
+ * Returns 0, or -1 as settings_install.
+ */
+int settings_uninstall(struct settings_edit *out, const char *text, size_t len);
+
+/*
+ * Inspects a registration and writes one line per problem into *out
+ * (newly allocated, "" when none) and their number into *nproblems:
+ * an event of ours not registered, the lock registered without the release
+ * hooks, an entry of ours on a foreign event, a duplicate, a timeout
+ * missing or below min_timeout, a PreToolUse matcher that misses one of
+ * the file-changing tools, a program that is missing, not executable or
+ * (with bindir non-NULL) not in bindir, hooks disabled by
+ * "disableAllHooks". text NULL means the file does not exist. Returns 0, or
+ * -1 when the text is not valid settings (as settings_install).
+ */
+int settings_check(char **out, int *nproblems, const char *text, size_t len, const char *bindir);
+
+/* A settings file as read, to be replaced later. */
+struct settings_file {
+	char *text;		/* NUL-terminated, owned; NULL when absent */
+	size_t len;
+	int exists;
+	char target[4096];	/* the path after following symbolic links */
+	/* identity of what was read, to notice a concurrent writer */
+	struct stat st;
+};
+#define SETTINGS_FILE_INIT { NULL, 0, 0, { 0 }, { 0 } }
+
+void settings_file_free(struct settings_file *f);
+
+/*
+ * Reads the settings file at path. A symbolic link at path (or a chain of
+ * them) is followed; out->target names the file finally read or, when it
+ * does not exist, the file to create. A missing file is not an error
+ * (out->exists = 0). Returns 0, or -1 with err_set() when the file cannot
+ * be read, is not a regular file or is larger than SETTINGS_MAX_SIZE.
+ */
+int settings_load(struct settings_file *out, const char *path);
+
+/*
+ * Replaces the file loaded into was (at path) with text: first the
+ * previous content goes to path SETTINGS_BACKUP_SUFFIX (when there was a
+ * file), then text is written to a new temporary file beside was->target
+ * (O_EXCL, the old file's mode, or 0600 for a new one), synced, renamed
+ * over was->target, and the directory synced. A symbolic link at path is
+ * never replaced: its target is. A missing parent directory is created
+ * (0700, one level). The file must still be the one that was loaded, else
+ * nothing is written. Returns 0, or -1 with err_set(); on failure the
+ * settings file is as it was and no temporary file is left (a directory
+ * sync failing after the rename is reported too: the new text is then in
+ * place but may not survive a crash).
+ */
+int settings_store(const struct settings_file *was, const char *path, const char *text, size_t len);
+
+#endif
