@@ -1,8 +1,8 @@
 /*
  * unit.h - the main() shared by every Check unit-test program.
  *
- * A test file defines `static Suite *suite(void)` and includes this header
- * last; the program runs the suite (forking each test, so a crash is one
+ * A test file includes this header first (it brings in check.h) and defines
+ * `static Suite *suite(void)`; the program runs the suite (forking each test, so a crash is one
  * failed test, not a dead runner) and exits non-zero on any failure.
  */
 #ifndef SL_UNIT_H

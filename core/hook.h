@@ -1,0 +1,68 @@
+/*
+ * hook.h - what each hook program does with one event, and how it answers.
+ *
+ * A hook program's main() is hook_run() then hook_emit(): the first reads
+ * the event, decides and changes the lock; the second writes the answer in
+ * the client's protocol (PROTOCOL.md section 3) and returns the exit status:
+ *
+ *   pass       exit 0, nothing on stdout (never "allow": that would skip
+ *              the user's permission rules), at most a note on stderr
+ *   block      exit 2, the reason on stderr: the tool does not run and the
+ *              model reads the reason in its tool_result
+ *   fail open  exit 0, nothing on stdout, one line on stderr naming the
+ *              problem: an internal error never stops the user's work
+ *   context    exit 0, exactly one JSON object on stdout (SessionStart's
+ *              additionalContext/systemMessage, PostToolUse's warning)
+ *
+ * Event by event:
+ *   pretooluse-lock      PreToolUse: takes or renews the workspace lock for
+ *                        a tool that can change files; blocks when another
+ *                        live session holds it
+ *   posttooluse-refresh  PostToolUse, PostToolUseFailure: renews our lease
+ *   stop-release         Stop (unless configured to keep the lock across
+ *                        turns, or background tasks still run), SessionEnd:
+ *                        removes our lock; never blocks
+ *   session-start        SessionStart: clears a dead holder's lock; tells the
+ *                        model and the user when another session holds it
+ */
+#ifndef SL_HOOK_H
+#define SL_HOOK_H
+
+#include <limits.h>
+
+enum hook_kind {
+	HOOK_PRETOOLUSE,
+	HOOK_POSTTOOLUSE,
+	HOOK_STOP,
+	HOOK_SESSIONSTART,
+};
+
+enum hook_status {
+	HOOK_PASS,
+	HOOK_BLOCK,
+	HOOK_FAIL_OPEN,
+};
+
+/* Bash calls get a lease covering their own timeout plus this much. */
+#define HOOK_BASH_GRACE_MS 30000
+#define HOOK_BASH_DEFAULT_TIMEOUT_MS 120000
+
+struct hook_reply {
+	enum hook_status status;
+	char *json;		/* malloc()ed object to print on stdout, or NULL */
+	char text[2 * PATH_MAX];	/* block reason, fail-open problem, or a note */
+};
+
+/*
+ * Handles one event read from in_fd. Never fails: every problem becomes a
+ * HOOK_FAIL_OPEN reply. The caller frees reply->json.
+ */
+void hook_run(enum hook_kind kind, int in_fd, struct hook_reply *reply);
+
+/*
+ * Writes the reply (stdout JSON, stderr text prefixed with prog) and
+ * returns the exit status the program must end with (0 or 2).
+ */
+int hook_emit(const char *prog, struct hook_reply *reply);
+
+#endif

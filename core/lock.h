@@ -1,0 +1,126 @@
+/*
+ * lock.h - the lock operations: acquire, refresh, release, sweep.
+ *
+ * Each operation reads the record, decides with decide(), and changes the
+ * record only with the workspace's mutex held and after reading it again
+ * under the mutex (store.h). The first read takes no mutex: when it shows
+ * the lock is ours and fresh, or held by a live holder, nothing needs to be
+ * written and the answer is final. Every path that writes re-reads and
+ * re-decides under the mutex, so two contenders that both saw a stale lock
+ * cannot both take it over: the second one finds the first one's fresh
+ * record and backs off (Mercurial's re-read under its .break lock, with a
+ * kernel lock in place of a lock file).
+ *
+ * Steps, for crash tests (sys_step names, in order):
+ *   acquire:  decided -> mutex-locked -> record-read -> temp-created ->
+ *             temp-written -> renamed -> logged
+ *   refresh:  decided -> mutex-locked -> record-read -> temp-created ->
+ *             temp-written -> renamed
+ *   release:  decided -> mutex-locked -> record-read -> removed -> logged
+ * A process killed after any step leaves either the old record or the new
+ * one (rename is atomic), at most one temporary file that the next writer
+ * or `session-lock gc` removes, and a free mutex (the kernel drops it).
+ *
+ * Error handling: an operation returns 0 with the outcome filled in, or -1
+ * with err_set() when it could not tell (unsafe directory, I/O error,
+ * corrupt record that is too young to replace, mutex busy for too long).
+ * Callers in hooks fail open on -1: they let the tool run and say why.
+ */
+#ifndef SL_LOCK_H
+#define SL_LOCK_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "decide.h"
+#include "record.h"
+#include "store.h"
+
+/* How long an operation waits for the workspace mutex. */
+#define LOCK_MUTEX_TIMEOUT_MS 3000
+/* A lock that is ours is rewritten at most this often (unless its lease grows). */
+#define LOCK_RENEW_MIN_INTERVAL_MS 2000
+
+struct lock_ctx {
+	struct store store;
+	struct holder me;
+	char workspace[PATH_MAX];
+	int64_t ttl_ms;
+	const char *kind;	/* "claude" or "run" */
+	const char *command;	/* kind "run": the command line */
+	const char *tool;	/* the tool being called, for the log */
+};
+
+enum lock_action {
+	LOCK_ACQUIRED,		/* was free; now ours */
+	LOCK_TOOK_OVER,		/* was stale; now ours (outcome.previous says whose) */
+	LOCK_RENEWED,		/* was ours; renewed (or fresh enough to leave) */
+	LOCK_BLOCKED,		/* held by another live holder (outcome.holder) */
+	LOCK_RELEASED,		/* was ours (or stale, or forced); removed */
+	LOCK_NOT_OURS,		/* refresh/release: someone else's; left alone */
+	LOCK_ABSENT,		/* refresh/release: there was no lock */
+	LOCK_LEFT,		/* sweep: a live holder's lock, left alone */
+};
+
+struct lock_outcome {
+	enum lock_action action;
+	struct decision decision;	/* about the record found */
+	int have_holder;
+	struct record holder;		/* the record after the operation, or the blocker */
+	int have_previous;
+	struct record previous;		/* takeover/release: the record before */
+	int took_over_from_us;		/* the holder took our lock while we were away */
+	char note[256];			/* a warning worth showing (log write failed, ...) */
+};
+
+/*
+ * Prepares ctx for the workspace (resolved) in the runtime directory dir.
+ * Fills ctx->me from the session id and the current process: the owner PID
+ * (proc_owner), its start time, the boot id and the host. Returns 0, or -1
+ * with err_set() when the owner cannot be found.
+ */
+int lock_ctx_init(struct lock_ctx *ctx, const char *dir, const char *workspace,
+    const char *session_id, int64_t ttl_ms);
+
+/* Like lock_ctx_init(), for a caller whose identity is already known. */
+int lock_ctx_init_as(struct lock_ctx *ctx, const char *dir, const char *workspace,
+    const struct holder *me, int64_t ttl_ms);
+
+/*
+ * Takes or renews the lock for a lease of lease_ms (>= ttl_ms: longer for a
+ * Bash call with a long timeout). Outcome ACQUIRED, TOOK_OVER, RENEWED or
+ * BLOCKED. A corrupt record older than the TTL (by mtime) or than this boot
+ * is taken over (reason "corrupt record"); a younger one is an error.
+ */
+int lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out);
+
+/*
+ * Renews our lease (never shortening it). Outcome RENEWED, NOT_OURS (with
+ * took_over_from_us set when the holder replaced us) or ABSENT. Never
+ * creates a lock, never touches another holder's.
+ */
+int lock_refresh(struct lock_ctx *ctx, struct lock_outcome *out);
+
+/* Removes our lock. Outcome RELEASED, NOT_OURS or ABSENT. */
+int lock_release(struct lock_ctx *ctx, struct lock_outcome *out);
+
+/*
+ * Removes the lock when its holder is dead, or a corrupt record old enough
+ * to replace, and this workspace's leftover temporary file. Outcome
+ * RELEASED (it was stale), LEFT (a live holder, or ours: see decision) or
+ * ABSENT.
+ */
+int lock_sweep(struct lock_ctx *ctx, struct lock_outcome *out);
+
+/*
+ * For people (`session-lock release`): removes the lock if its holder is
+ * dead or its lease ended, or whatever it is when force is set. Outcome
+ * RELEASED, LEFT (alive, not forced) or ABSENT.
+ */
+int lock_break(struct lock_ctx *ctx, int force, struct lock_outcome *out);
+
+/* Reads the record and decides, without the mutex and without writing. */
+int lock_inspect(struct lock_ctx *ctx, struct lock_outcome *out);
+
+#endif

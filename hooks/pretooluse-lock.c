@@ -1,0 +1,17 @@
+/*
+ * pretooluse-lock - the Claude Code hook; core/hook.h says what it does.
+ */
+#include <unistd.h>
+
+#include "hook.h"
+#include "sys.h"
+
+int
+main(void)
+{
+	struct hook_reply reply;
+
+	sys_fix_stdio();
+	hook_run(HOOK_PRETOOLUSE, STDIN_FILENO, &reply);
+	return hook_emit("pretooluse-lock", &reply);
+}
