@@ -498,6 +498,7 @@ group(['2', '6', '7', '3'], async () => {
 	]);
 	const mc = script('s3c', [
 		{ tool: 'Write', input: { file_path: `${ws}/c.txt`, content: 'from C\n' } },
+		catLockTurn(home, ws),
 	]);
 	const A = startClaude({ tag: 's2a', home, ws, prompt: `hold the lock ${ma}` });
 	let holder = null;
@@ -532,7 +533,8 @@ group(['2', '6', '7', '3'], async () => {
 		c2.ok(/session-lock release|wait/.test(tw.text), `B's tool_result does not say what to do: ${short(tw.text)}`);
 		c2.note(`model saw: ${short(tw.text, 400)}`);
 	}
-	// 6: B's Read still runs.
+	// 6: B's Read still runs (meaningful only when B was blocked).
+	c6.ok(tw && tw.isError && !exists(`${ws}/b.txt`), 'precondition: session B\'s Write was not blocked');
 	const trd = toolResult('s2b', 1);
 	if (c6.ok(trd, 'session B sent no tool_result for its Read')) {
 		c6.ok(!trd.isError && trd.text.includes('from A'), `B's Read did not run: ${short(trd.text)}`);
@@ -549,7 +551,8 @@ group(['2', '6', '7', '3'], async () => {
 			c7.note(`model saw: ${short(ctx.split('\\n')[0], 300)}`);
 		}
 	}
-	// 3: after A ended, a new session writes freely.
+	// 3: after A ended, a new session writes freely (and takes the lock).
+	c3.ok(holder, 'precondition: session A was never seen holding the lock');
 	c3.ok(!exists(lockPath(home, ws)), `the lock is still held after A and B ended: ${short(read(lockPath(home, ws)))}`);
 	const C = startClaude({ tag: 's3c', home, ws, prompt: `write after A ${mc}` });
 	const rc = await C.done;
@@ -557,6 +560,7 @@ group(['2', '6', '7', '3'], async () => {
 	const tc = toolResult('s3c', 0);
 	c3.ok(tc && !tc.isError, `C's Write was refused: ${short(tc && tc.text)}`);
 	c3.ok(read(`${ws}/c.txt`) === 'from C\n', 'c.txt was not written');
+	lockSeen(c3, 's3c', 1, { pid: C.pid, session_id: sessionIdOf(rc) }, 'C during its turn');
 	c3.ok(!exists(lockPath(home, ws)), 'the lock file is still there after C');
 	return [
 		{ id: '2', title: 'two sessions: the second one\'s Write is blocked, naming the holder\'s PID and what to do', check: c2 },
