@@ -619,6 +619,7 @@ find_key(const char *t, const struct list *l, const char *name, const char *wher
 struct style {
 	int compact;		/* the file is on one line: add no newlines */
 	char unit[32];		/* one level of indentation */
+	const char *nl;		/* "\n", or "\r\n" in a file that uses that */
 };
 
 static void
@@ -678,7 +679,7 @@ render(struct sb *b, const cJSON *v, const struct style *st, const char *indent,
 	sb_adds(b, obj ? "{" : "[");
 	for (c = v->child; c != NULL; c = c->next) {
 		if (!st->compact) {
-			sb_adds(b, "\n");
+			sb_adds(b, st->nl);
 			sb_adds(b, inner.p);
 		}
 		if (obj) {
@@ -690,7 +691,7 @@ render(struct sb *b, const cJSON *v, const struct style *st, const char *indent,
 			sb_adds(b, st->compact && colon[1] == ' ' ? ", " : ",");
 	}
 	if (!st->compact) {
-		sb_adds(b, "\n");
+		sb_adds(b, st->nl);
 		sb_adds(b, indent);
 	}
 	sb_adds(b, obj ? "}" : "]");
@@ -700,9 +701,11 @@ render(struct sb *b, const cJSON *v, const struct style *st, const char *indent,
 static void
 detect_style(struct style *st, const char *t, const struct list *top)
 {
+	const char *first = strchr(t, '\n');
 	size_t i, nl;
 
 	st->compact = 0;
+	st->nl = first != NULL && first > t && first[-1] == '\r' ? "\r\n" : "\n";
 	snprintf(st->unit, sizeof(st->unit), "  ");
 	if (top->n == 0)
 		return;
@@ -788,7 +791,7 @@ append_item(struct sb *text, const struct list *l, const char *key, const cJSON 
 		sb_adds(&colon, st->compact ? ":" : ": ");
 		if (!st->compact) {
 			line_indent(&indent, text->p, l->open);
-			sb_adds(&ins, "\n");
+			sb_adds(&ins, st->nl);
 			sb_adds(&ins, indent.p != NULL ? indent.p : "");
 			sb_adds(&ins, st->unit);
 			sb_adds(&indent, st->unit);
@@ -804,7 +807,7 @@ append_item(struct sb *text, const struct list *l, const char *key, const cJSON 
 	}
 	render(&ins, v, &local, indent.p, colon.p);
 	if (l->n == 0 && !st->compact) {
-		sb_adds(&ins, "\n");
+		sb_adds(&ins, st->nl);
 		line_indent(&ins, text->p, l->open);
 	}
 	if (sb_finish(&ins) != 0) {
@@ -922,6 +925,31 @@ strip_ours(cJSON *root)
 		cJSON_Delete(cJSON_DetachItemViaPointer(root, hooks));
 }
 
+/*
+ * Equal values, keys in the same order. Numbers compare as doubles with
+ * ==, which is exact here: equal text gives equal doubles (1e400 too).
+ */
+static int
+json_equal(const cJSON *a, const cJSON *b)
+{
+	if ((a->type & 0xff) != (b->type & 0xff))
+		return 0;
+	if (cJSON_IsNumber(a))
+		return a->valuedouble == b->valuedouble;
+	if (cJSON_IsString(a))
+		return strcmp(a->valuestring, b->valuestring) == 0;
+	if (!cJSON_IsArray(a) && !cJSON_IsObject(a))
+		return 1;
+	for (a = a->child, b = b->child; a != NULL && b != NULL; a = a->next, b = b->next) {
+		if ((a->string == NULL) != (b->string == NULL) ||
+		    (a->string != NULL && strcmp(a->string, b->string) != 0))
+			return 0;
+		if (!json_equal(a, b))
+			return 0;
+	}
+	return a == NULL && b == NULL;
+}
+
 /* Same settings apart from our entries? 1 yes, 0 no, -1 cannot tell. */
 static int
 same_but_ours(const char *a, size_t alen, const char *b, size_t blen)
@@ -933,7 +961,7 @@ same_but_ours(const char *a, size_t alen, const char *b, size_t blen)
 	if (x != NULL && y != NULL) {
 		strip_ours(x);
 		strip_ours(y);
-		same = cJSON_Compare(x, y, 1) ? 1 : 0;
+		same = json_equal(x, y);
 	}
 	cJSON_Delete(x);
 	cJSON_Delete(y);
@@ -1338,8 +1366,8 @@ out:
 int
 settings_install(struct settings_edit *out, const char *text, size_t len, const char *bindir)
 {
-	if (bindir == NULL || bindir[0] != '/')
-		return err_set("the program directory must be an absolute path");
+	if (bindir == NULL || bindir[0] == '\0')
+		return err_set("no program directory");
 	return edit(out, text, len, bindir);
 }
 

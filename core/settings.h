@@ -112,7 +112,8 @@ int settings_command_path(char *out, size_t cap, const char *command);
 const char *settings_command_program(const char *command);
 
 /*
- * Merges our registration, for programs in the absolute directory bindir,
+ * Merges our registration, for programs in the directory bindir (absolute
+ * for real use; settings/hooks.json is made with "@BINDIR@"),
  * into the settings text (len bytes; text NULL or only white space: no
  * settings yet). Our entries that differ from the wanted ones, wherever
  * they are, are removed, and one group per event is appended. When the
