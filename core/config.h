@@ -13,7 +13,9 @@
  *   "disable":        true turns every hook into a no-op
  *   "ttl_ms":         lease length after each renewal (default 300000)
  *   "wait_ms":        how long a blocked PreToolUse waits for the lock
- *                     before blocking (default 0: block at once)
+ *                     before blocking (default 0: block at once; at most
+ *                     8000, under the registered 10 s hook timeout);
+ *                     waiters are served first come, first served (queue.h)
  *   "release_on":     "stop" (end of each turn and of the session, default)
  *                     or "session_end" (only when the session ends)
  *   "tools":          tool names that need the lock (default Write, Edit,
@@ -28,7 +30,12 @@
 #include <stdint.h>
 
 #define CONFIG_TTL_DEFAULT_MS 300000
-#define CONFIG_WAIT_MAX_MS 60000
+/*
+ * A hook killed at its timeout lets the tool run (PROTOCOL.md section 4), so
+ * a wait must end well before the PreToolUse timeout the installer registers
+ * (10 s): waits are capped at 8 s.
+ */
+#define CONFIG_WAIT_MAX_MS 8000
 #define CONFIG_MAX_TOOLS 32
 #define CONFIG_MAX_PATTERNS 64
 

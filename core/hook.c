@@ -215,12 +215,18 @@ acquire_waiting(struct hook_env *env, struct lock_ctx *ctx, struct lock_outcome 
 	int64_t deadline = sys.now_boot_ms() + env->cfg.wait_ms, pause = 50, left;
 	unsigned seed = (unsigned)getpid();
 
+	ctx->waiting = env->cfg.wait_ms > 0;
 	for (;;) {
 		if (lock_acquire(ctx, lease_for(env), o) != 0)
 			return -1;
 		left = deadline - sys.now_boot_ms();
-		if (o->action != LOCK_BLOCKED || left <= 0)
+		if (o->action != LOCK_BLOCKED)
 			return 0;
+		if (left <= 0) {
+			if (ctx->waiting)
+				lock_queue_leave(ctx);
+			return 0;
+		}
 		/* 0.75x to 1.25x of the pause, doubling up to 1 s (git's lockfile backoff). */
 		pause = pause * (75 + (int64_t)(rand_r(&seed) % 51)) / 100;
 		sys.sleep_ms(pause < left ? pause : left);
@@ -263,7 +269,14 @@ on_pretooluse(struct hook_env *env)
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s; letting the tool run", err_last());
 		return;
 	}
-	if (o.action == LOCK_BLOCKED)
+	if (o.action == LOCK_BLOCKED && o.queued_ahead > 0 &&
+	    (!o.have_holder || o.decision.verdict != VERDICT_HELD))
+		reply_set(env->reply, HOOK_BLOCK,
+		    "parallel session lock on %s is free, but %d other session%s waiting for it "
+		    "came first: wait for %s to finish its turn, then try again",
+		    env->workspace, o.queued_ahead, o.queued_ahead == 1 ? "" : "s",
+		    o.queued_ahead == 1 ? "it" : "them");
+	else if (o.action == LOCK_BLOCKED)
 		block_reply(env, &o, env->workspace, &ctx.me);
 	else if (o.note[0] != '\0')
 		snprintf(env->reply->text, sizeof(env->reply->text), "%s", o.note);

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "lock.h"
 #include "proc.h"
+#include "queue.h"
 #include "sys.h"
 
 int
@@ -188,14 +189,49 @@ unusable(int status)
 	return -1;
 }
 
+/*
+ * May we take a free or stale lock now? Only when no one waits, or we are
+ * the oldest waiter. Otherwise we are blocked by the queue (and join it
+ * when we wait). Called with the mutex held.
+ */
+static int
+queue_allows(struct lock_ctx *ctx, struct lock_outcome *out, struct queue *q)
+{
+	int pos;
+
+	queue_load(q, &ctx->store);
+	pos = queue_find(q, ctx->me.session_id);
+	if (q->n == 0 || pos == 0)
+		return 1;
+	out->action = LOCK_BLOCKED;
+	out->queued_ahead = pos < 0 ? (int)q->n : pos;
+	if (ctx->waiting)
+		queue_join(q, &ctx->store, ctx->me.session_id);
+	return 0;
+}
+
+/* Taking the lock ends our wait: leave the queue (best effort). */
+static void
+queue_taken(struct lock_ctx *ctx, struct queue *q)
+{
+	if (q->n > 0)
+		queue_leave(q, &ctx->store, ctx->me.session_id);
+}
+
 /* Phase 2 of acquire: under the mutex, re-read, decide again, act. */
 static int
 acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 {
 	struct record next;
+	struct queue q;
 	struct stat st;
 	int status = read_decide(ctx, out, &st);
 
+	q.n = 0;
+	if ((status == STORE_ABSENT || (status == STORE_CORRUPT && corrupt_is_old(ctx, &st)) ||
+	    (status == STORE_FOUND && (out->decision.verdict == VERDICT_STALE_DEAD ||
+	    out->decision.verdict == VERDICT_STALE_EXPIRED))) && !queue_allows(ctx, out, &q))
+		return 0;
 	if (status == STORE_CORRUPT && corrupt_is_old(ctx, &st)) {
 		memset(&next, 0, sizeof(next));
 		make_record(&next, ctx, lease_ms, NULL);
@@ -204,6 +240,7 @@ acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 		next.previous.at = next.acquired_at;
 		if (store_write(&ctx->store, &next) != 0)
 			return -1;
+		queue_taken(ctx, &q);
 		out->action = LOCK_TOOK_OVER;
 		out->holder = next;
 		out->have_holder = 1;
@@ -215,6 +252,7 @@ acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 		make_record(&next, ctx, lease_ms, NULL);
 		if (store_write(&ctx->store, &next) != 0)
 			return -1;
+		queue_taken(ctx, &q);
 		out->action = LOCK_ACQUIRED;
 		out->holder = next;
 		out->have_holder = 1;
@@ -232,6 +270,10 @@ acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 		return 0;
 	case VERDICT_HELD:
 		out->action = LOCK_BLOCKED;
+		if (ctx->waiting) {
+			queue_load(&q, &ctx->store);
+			queue_join(&q, &ctx->store, ctx->me.session_id);
+		}
 		return 0;
 	case VERDICT_STALE_DEAD:
 	case VERDICT_STALE_EXPIRED:
@@ -248,6 +290,7 @@ acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 		next.previous.at = next.acquired_at;
 		if (store_write(&ctx->store, &next) != 0)
 			return -1;
+		queue_taken(ctx, &q);
 		out->action = LOCK_TOOK_OVER;
 		out->holder = next;
 		return 0;
@@ -271,7 +314,7 @@ lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 		return -1;
 	if (status == STORE_CORRUPT && !corrupt_is_old(ctx, &st))
 		return unusable(status);
-	if (status == STORE_FOUND && out->decision.verdict == VERDICT_HELD) {
+	if (status == STORE_FOUND && out->decision.verdict == VERDICT_HELD && !ctx->waiting) {
 		out->action = LOCK_BLOCKED;
 		log_event(ctx, out, "block", out->decision.why);
 		return 0;
@@ -296,6 +339,20 @@ lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 	else if (out->action == LOCK_BLOCKED)
 		log_event(ctx, out, "block", out->decision.why);
 	return 0;
+}
+
+int
+lock_queue_leave(struct lock_ctx *ctx)
+{
+	struct queue q;
+	int rc;
+
+	if (store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS) != 0)
+		return -1;
+	queue_load(&q, &ctx->store);
+	rc = queue_leave(&q, &ctx->store, ctx->me.session_id);
+	store_unlock(&ctx->store);
+	return rc;
 }
 
 int

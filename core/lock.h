@@ -50,6 +50,7 @@ struct lock_ctx {
 	const char *kind;	/* "claude" or "run" */
 	const char *command;	/* kind "run": the command line */
 	const char *tool;	/* the tool being called, for the log */
+	int waiting;		/* a blocked acquire joins the waiters' queue */
 };
 
 enum lock_action {
@@ -71,6 +72,7 @@ struct lock_outcome {
 	int have_previous;
 	struct record previous;		/* takeover/release: the record before */
 	int took_over_from_us;		/* the holder took our lock while we were away */
+	int queued_ahead;		/* BLOCKED by waiters who came first (queue.h) */
 	char note[256];			/* a warning worth showing (log write failed, ...) */
 };
 
@@ -90,10 +92,17 @@ int lock_ctx_init_as(struct lock_ctx *ctx, const char *dir, const char *workspac
 /*
  * Takes or renews the lock for a lease of lease_ms (>= ttl_ms: longer for a
  * Bash call with a long timeout). Outcome ACQUIRED, TOOK_OVER, RENEWED or
- * BLOCKED. A corrupt record older than the TTL (by mtime) or than this boot
+ * BLOCKED. A free or stale lock goes to the oldest waiter in the queue
+ * first: anyone else is BLOCKED with queued_ahead set (and, when
+ * ctx->waiting, joins the queue, as a caller blocked by a holder does). A corrupt record older than the TTL (by mtime) or than this boot
  * is taken over (reason "corrupt record"); a younger one is an error.
  */
 int lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out);
+
+/*
+ * A waiter that gives up leaves the waiters' queue (queue.h). Returns 0 or -1.
+ */
+int lock_queue_leave(struct lock_ctx *ctx);
 
 /*
  * Renews our lease (never shortening it). Outcome RENEWED, NOT_OURS (with

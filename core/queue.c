@@ -1,0 +1,133 @@
+/*
+ * queue.c - the waiters' queue file (see queue.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "proc.h"
+#include "queue.h"
+#include "sys.h"
+
+#define QUEUE_MAX_BYTES (QUEUE_MAX_WAITERS * (RECORD_SESSION_LEN + 64))
+
+static void
+queue_path(char *out, size_t size, const struct store *s, const char *suffix)
+{
+	snprintf(out, size, "%s/session-lock-%s.queue%s", s->dir, s->hash, suffix);
+}
+
+void
+queue_load(struct queue *q, const struct store *s)
+{
+	char path[PATH_MAX + 64], buf[QUEUE_MAX_BYTES + 1], *line, *save = NULL;
+	struct queue_entry e;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	q->n = 0;
+	queue_path(path, sizeof(path), s, "");
+	fd = sys.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	while (len < sizeof(buf) - 1 && (n = sys.read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	sys.close(fd);
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line != NULL && q->n < QUEUE_MAX_WAITERS;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%lu %d %llu %127s", &e.ticket, &e.pid, &e.start, e.session_id) != 4)
+			continue;
+		if (proc_liveness(e.pid, e.start) != PROC_ALIVE)
+			continue;
+		q->e[q->n++] = e;
+	}
+}
+
+int
+queue_find(const struct queue *q, const char *session_id)
+{
+	size_t i;
+
+	for (i = 0; i < q->n; i++)
+		if (strcmp(q->e[i].session_id, session_id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+queue_save(const struct queue *q, const struct store *s)
+{
+	char path[PATH_MAX + 64], tmp[PATH_MAX + 64], buf[QUEUE_MAX_BYTES + 1];
+	size_t i, len = 0;
+	int fd, rc = -1;
+
+	queue_path(path, sizeof(path), s, "");
+	if (q->n == 0) {
+		if (sys.unlink(path) != 0 && errno != ENOENT)
+			return err_set("cannot remove '%s':", path);
+		return 0;
+	}
+	for (i = 0; i < q->n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%lu %d %llu %s\n",
+		    q->e[i].ticket, q->e[i].pid, q->e[i].start, q->e[i].session_id);
+	queue_path(tmp, sizeof(tmp), s, ".tmp");
+	if (sys.unlink(tmp) != 0 && errno != ENOENT)
+		return err_set("cannot remove '%s':", tmp);
+	fd = sys.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_set("cannot create '%s':", tmp);
+	if (sys_write_all(fd, buf, len) != 0) {
+		err_set("cannot write '%s':", tmp);
+		sys.close(fd);
+	} else if (sys.close(fd) != 0) {
+		err_set("cannot write '%s':", tmp);
+	} else if (sys.rename(tmp, path) != 0) {
+		err_set("cannot replace '%s':", path);
+	} else {
+		rc = 0;
+	}
+	if (rc != 0)
+		sys.unlink(tmp);
+	return rc;
+}
+
+int
+queue_join(struct queue *q, const struct store *s, const char *session_id)
+{
+	struct proc_stat st;
+	struct queue_entry *e;
+
+	/* Entries are space-separated: such an id could not be read back. */
+	if (queue_find(q, session_id) >= 0 || strpbrk(session_id, " \t\n") != NULL)
+		return 0;
+	if (q->n == QUEUE_MAX_WAITERS)
+		return err_set("cannot wait for the lock: %d sessions are waiting already",
+		    QUEUE_MAX_WAITERS);
+	e = &q->e[q->n];
+	e->ticket = q->n > 0 ? q->e[q->n - 1].ticket + 1 : 1;
+	e->pid = (int)getpid();
+	e->start = proc_stat_read(&st, getpid()) == 0 ? st.start : 0;
+	snprintf(e->session_id, sizeof(e->session_id), "%s", session_id);
+	q->n++;
+	return queue_save(q, s);
+}
+
+int
+queue_leave(struct queue *q, const struct store *s, const char *session_id)
+{
+	size_t i, j = 0;
+	size_t before = q->n;
+
+	for (i = 0; i < q->n; i++)
+		if (strcmp(q->e[i].session_id, session_id) != 0)
+			q->e[j++] = q->e[i];
+	q->n = j;
+	return j == before ? 0 : queue_save(q, s);
+}

@@ -1,0 +1,53 @@
+/*
+ * queue.h - first come, first served among sessions waiting for a lock.
+ *
+ * When waiting is configured (config.h "wait_ms"), a blocked PreToolUse
+ * waits for the lock instead of blocking at once. Without order, a waiter
+ * that polls at an unlucky moment could lose to newcomers forever. So
+ * waiters take a place in session-lock-<hash>.queue, and a free or stale
+ * lock goes to the oldest live waiter: everyone else, newcomers included,
+ * is told to wait (lock.c).
+ *
+ * The queue is one line per waiter, "<ticket> <pid> <start> <session_id>",
+ * oldest first. The PID is the waiting hook process itself (not the Claude
+ * Code process), so a waiter killed at its hook timeout leaves an entry
+ * that the next reader drops. It is read and replaced (temp + rename) only
+ * with the workspace mutex held.
+ */
+#ifndef SL_QUEUE_H
+#define SL_QUEUE_H
+
+#include <stddef.h>
+
+#include "record.h"
+#include "store.h"
+
+#define QUEUE_MAX_WAITERS 64
+
+struct queue {
+	size_t n;
+	struct queue_entry {
+		unsigned long ticket;
+		int pid;
+		unsigned long long start;
+		char session_id[RECORD_SESSION_LEN + 1];
+	} e[QUEUE_MAX_WAITERS];
+};
+
+/*
+ * Reads the queue, dropping waiters whose process is gone. An absent or
+ * unreadable queue is an empty one (the queue only orders waiters; losing
+ * it loses no lock). Call with the mutex held.
+ */
+void queue_load(struct queue *q, const struct store *s);
+
+/* Position of session in q (0 = head), or -1 when it is not queued. */
+int queue_find(const struct queue *q, const char *session_id);
+
+/* Adds this process for session at the tail, unless queued. Returns 0 or -1. */
+int queue_join(struct queue *q, const struct store *s, const char *session_id);
+
+/* Removes session's entries and writes the queue back. Returns 0 or -1. */
+int queue_leave(struct queue *q, const struct store *s, const char *session_id);
+
+#endif
