@@ -149,6 +149,10 @@ build() {
 # never a half-written file.
 install_programs() {
 	local p
+	if [ -z "$built" ]; then	# a dry run without the dependencies
+		say "would build and install $PROGRAMS into $bindir"
+		return 0
+	fi
 	for p in $PROGRAMS; do
 		[ -x "$built/$p" ] || die "cannot install '$built/$p': it was not built"
 	done

@@ -646,6 +646,7 @@ START_TEST(store_failure_leaves_the_old_file)
 	char path[512], bak[600];
 
 	fault = &faults[_i];
+	seen = 0;
 	make_bindir();
 	snprintf(path, sizeof(path), "%s/s.json", dir);
 	snprintf(bak, sizeof(bak), "%s%s", path, SETTINGS_BACKUP_SUFFIX);

@@ -1,0 +1,557 @@
+#!/usr/bin/env bash
+# test_install.sh - install.sh and `session-lock settings` on real files:
+# settings kept byte for byte, idempotence, uninstall, refusals, dry runs,
+# symlinks, quoting, fault injection, and that apt-get runs only when a
+# dependency is missing. Uses the programs `make test` built ($SL_BIN) via
+# --prebuilt; never runs the real apt-get.
+. "$(dirname "$0")/../lib.sh"
+
+INSTALL=$SL_ROOT/install.sh
+SL=$SL_BIN/session-lock
+EVENTS="SessionStart PreToolUse PostToolUse PostToolUseFailure Stop SessionEnd"
+
+# A settings file with other settings and other hooks on some of our events.
+# @BINDIR@ in expected() is replaced by the bin directory installed into.
+user_settings() {
+	cat <<'EOF'
+{
+    "model": "opus",
+    "cleanupPeriodDays": 1.50,
+    "big": 123456789012345678901234567890,
+    "env": {"TOKEN": "s3cr\u00e9t", "Z": "1"},
+    "permissions": {
+        "allow": ["Bash(make:*)", "Read(**)"],
+        "deny": []
+    },
+    "hooks": {
+        "PreToolUse": [
+            {
+                "matcher": "Bash",
+                "hooks": [
+                    {"type": "command", "command": "/usr/local/bin/audit-bash", "timeout": 30}
+                ]
+            }
+        ],
+        "Notification": [
+            {"hooks": [{"type": "command", "command": "notify-send claude"}]}
+        ]
+    },
+    "statusLine": {"type": "command", "command": "~/bin/status"}
+}
+EOF
+}
+
+expected() {
+	sed "s#@BINDIR@#$1#g" <<'EOF'
+{
+    "model": "opus",
+    "cleanupPeriodDays": 1.50,
+    "big": 123456789012345678901234567890,
+    "env": {"TOKEN": "s3cr\u00e9t", "Z": "1"},
+    "permissions": {
+        "allow": ["Bash(make:*)", "Read(**)"],
+        "deny": []
+    },
+    "hooks": {
+        "PreToolUse": [
+            {
+                "matcher": "Bash",
+                "hooks": [
+                    {"type": "command", "command": "/usr/local/bin/audit-bash", "timeout": 30}
+                ]
+            },
+            {
+                "matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash",
+                "hooks": [
+                    {
+                        "type": "command",
+                        "command": "exec @BINDIR@/pretooluse-lock",
+                        "timeout": 10
+                    }
+                ]
+            }
+        ],
+        "Notification": [
+            {"hooks": [{"type": "command", "command": "notify-send claude"}]}
+        ],
+        "SessionStart": [
+            {
+                "hooks": [
+                    {
+                        "type": "command",
+                        "command": "exec @BINDIR@/session-start",
+                        "timeout": 10
+                    }
+                ]
+            }
+        ],
+        "PostToolUse": [
+            {
+                "matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash",
+                "hooks": [
+                    {
+                        "type": "command",
+                        "command": "exec @BINDIR@/posttooluse-refresh",
+                        "timeout": 5
+                    }
+                ]
+            }
+        ],
+        "PostToolUseFailure": [
+            {
+                "matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash",
+                "hooks": [
+                    {
+                        "type": "command",
+                        "command": "exec @BINDIR@/posttooluse-refresh",
+                        "timeout": 5
+                    }
+                ]
+            }
+        ],
+        "Stop": [
+            {
+                "hooks": [
+                    {
+                        "type": "command",
+                        "command": "exec @BINDIR@/stop-release",
+                        "timeout": 5
+                    }
+                ]
+            }
+        ],
+        "SessionEnd": [
+            {
+                "hooks": [
+                    {
+                        "type": "command",
+                        "command": "exec @BINDIR@/stop-release",
+                        "timeout": 5
+                    }
+                ]
+            }
+        ]
+    },
+    "statusLine": {"type": "command", "command": "~/bin/status"}
+}
+EOF
+}
+
+# install [ARGS...]: runs install.sh with the prebuilt programs; sets RC, OUT, ERR.
+install_sh() {
+	bash "$INSTALL" --prebuilt "$SL_BIN" "$@" > "$T/.out" 2> "$T/.err"
+	RC=$?
+	OUT=$(cat "$T/.out")
+	ERR=$(cat "$T/.err")
+}
+
+# mtime with nanoseconds, to tell "not rewritten" from "rewritten with the same bytes"
+mtime() { stat -c %y "$1"; }
+
+# assert_only FILE NAME...: the directory of FILE holds exactly NAME... (no temporaries)
+assert_only() {
+	local dir=$1 want got
+	shift
+	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+	got=$(ls -A "$dir" | sort | tr '\n' ' ')
+	[ "$got" = "$want" ] || t_fail "$dir holds '$got', expected '$want'"
+}
+
+assert_registered() {	# FILE BINDIR
+	local e
+	for e in $EVENTS; do
+		json_get "$1" "hooks.$e" > /dev/null || t_fail "$e missing in $1"
+	done
+	"$SL" settings check --file "$1" --bindir "$2" > "$T/.check" 2>&1 ||
+		t_fail "settings check: $(cat "$T/.check")"
+}
+
+# --- install.sh ---------------------------------------------------------------
+
+t_begin "install into no settings file creates it with every event"
+P=$T/prefix
+install_sh --prefix "$P"
+assert_rc 0
+F=$HOME/.claude/settings.json
+assert_file "$F"
+assert_eq "$(json_get "$F" hooks.PreToolUse.0.hooks.0.command)" "exec $P/bin/pretooluse-lock" "PreToolUse command"
+assert_eq "$(json_get "$F" hooks.PreToolUse.0.hooks.0.timeout)" 10 "PreToolUse timeout"
+assert_eq "$(json_get "$F" hooks.PreToolUse.0.hooks.0.type)" command "type"
+assert_eq "$(json_get "$F" hooks.PostToolUseFailure.0.hooks.0.command)" "exec $P/bin/posttooluse-refresh" "PostToolUseFailure"
+assert_eq "$(json_get "$F" hooks.SessionEnd.0.hooks.0.command)" "exec $P/bin/stop-release" "SessionEnd"
+assert_eq "$(json_get "$F" hooks.SessionEnd.0.hooks.0.timeout)" 5 "SessionEnd timeout"
+assert_eq "$(json_get "$F" hooks.SessionStart.0.hooks.0.timeout)" 10 "SessionStart timeout"
+assert_registered "$F" "$P/bin"
+for p in pretooluse-lock posttooluse-refresh stop-release session-start session-lock; do
+	[ -x "$P/bin/$p" ] || t_fail "$P/bin/$p not installed"
+	cmp -s "$P/bin/$p" "$SL_BIN/$p" || t_fail "$P/bin/$p is not the built program"
+done
+assert_eq "$(stat -c %a "$HOME/.claude")" 700 "mode of ~/.claude"
+assert_eq "$(stat -c %a "$F")" 600 "mode of settings.json"
+assert_only "$HOME/.claude" settings.json
+assert_only "$P/bin" pretooluse-lock posttooluse-refresh stop-release session-start session-lock
+t_end
+
+t_begin "install keeps other settings and hooks byte for byte"
+P=$T/prefix
+mkdir -p "$HOME/.claude"
+F=$HOME/.claude/settings.json
+user_settings > "$F"
+chmod 644 "$F"
+cp "$F" "$T/orig"
+install_sh --prefix "$P"
+assert_rc 0
+expected "$P/bin" > "$T/want"
+assert_same_file "$F" "$T/want"
+assert_same_file "$F.bak-session-lock" "$T/orig"
+assert_eq "$(stat -c %a "$F")" 644 "mode kept"
+assert_only "$HOME/.claude" settings.json settings.json.bak-session-lock
+assert_registered "$F" "$P/bin"
+t_end
+
+t_begin "install twice: the second run changes nothing"
+P=$T/prefix
+mkdir -p "$HOME/.claude"
+F=$HOME/.claude/settings.json
+user_settings > "$F"
+install_sh --prefix "$P"
+assert_rc 0
+cp "$F" "$T/after1"
+m1=$(mtime "$F")
+b1=$(mtime "$F.bak-session-lock")
+p1=$(mtime "$P/bin/pretooluse-lock")
+sleep 0.05
+install_sh --prefix "$P"
+assert_rc 0
+assert_out_has "nothing changed"
+assert_same_file "$F" "$T/after1"
+assert_eq "$(mtime "$F")" "$m1" "settings mtime"
+assert_eq "$(mtime "$F.bak-session-lock")" "$b1" "backup mtime"
+assert_eq "$(mtime "$P/bin/pretooluse-lock")" "$p1" "program mtime"
+assert_only "$HOME/.claude" settings.json settings.json.bak-session-lock
+t_end
+
+t_begin "reinstall into another prefix replaces, never duplicates"
+mkdir -p "$HOME/.claude"
+F=$HOME/.claude/settings.json
+user_settings > "$F"
+install_sh --prefix "$T/one"
+assert_rc 0
+install_sh --prefix "$T/two"
+assert_rc 0
+expected "$T/two/bin" > "$T/want"
+assert_same_file "$F" "$T/want"
+assert_file_lacks "$F" "$T/one/"
+t_end
+
+t_begin "--uninstall removes only our entries and our programs"
+P=$T/x/claude-session-lock
+mkdir -p "$HOME/.claude"
+F=$HOME/.claude/settings.json
+user_settings > "$F"
+cp "$F" "$T/orig"
+install_sh --prefix "$P"
+assert_rc 0
+install_sh --prefix "$P" --uninstall
+assert_rc 0
+assert_same_file "$F" "$T/orig"
+assert_no_file "$P"
+[ -d "$T/x" ] || t_fail "the parent of the prefix was removed"
+t_end
+
+t_begin "--uninstall leaves foreign files in a shared prefix"
+P=$T/usr
+mkdir -p "$P/bin" "$HOME/.claude"
+echo keep > "$P/bin/other-tool"
+install_sh --prefix "$P"
+assert_rc 0
+install_sh --prefix "$P" --uninstall
+assert_rc 0
+assert_only "$P/bin" other-tool
+assert_eq "$(cat "$HOME/.claude/settings.json")" "{}" "settings left"
+t_end
+
+t_begin "install into invalid JSON is refused and changes nothing"
+P=$T/prefix
+mkdir -p "$HOME/.claude"
+F=$HOME/.claude/settings.json
+printf '{\n  "model": "opus",\n}\n' > "$F"
+cp "$F" "$T/orig"
+m1=$(mtime "$F")
+install_sh --prefix "$P"
+[ "$RC" != 0 ] || t_fail "install.sh succeeded on invalid JSON"
+assert_err_has "cannot update '$F': not valid JSON (line 3, column 1)"
+assert_same_file "$F" "$T/orig"
+assert_eq "$(mtime "$F")" "$m1" "mtime"
+assert_only "$HOME/.claude" settings.json
+assert_no_file "$P"
+t_end
+
+t_begin "install into a file whose hooks is not an object is refused"
+mkdir -p "$HOME/.claude"
+F=$HOME/.claude/settings.json
+printf '{"hooks": []}' > "$F"
+install_sh --prefix "$T/prefix"
+[ "$RC" != 0 ] || t_fail "install.sh succeeded"
+assert_err_has '"hooks" is not an object'
+assert_eq "$(cat "$F")" '{"hooks": []}' "file"
+assert_only "$HOME/.claude" settings.json
+t_end
+
+t_begin "--project DIR registers in DIR/.claude/settings.json only"
+install_sh --prefix "$T/prefix" --project "$WS"
+assert_rc 0
+assert_registered "$WS/.claude/settings.json" "$T/prefix/bin"
+assert_no_file "$HOME/.claude"
+install_sh --prefix "$T/prefix" --project "$WS" --uninstall
+assert_rc 0
+assert_eq "$(cat "$WS/.claude/settings.json")" "{}" "project settings after uninstall"
+t_end
+
+t_begin "--dry-run prints the changes and writes nothing"
+P=$T/prefix
+mkdir -p "$HOME/.claude"
+F=$HOME/.claude/settings.json
+user_settings > "$F"
+cp "$F" "$T/orig"
+m1=$(mtime "$F")
+install_sh --prefix "$P" --dry-run
+assert_rc 0
+assert_out_has "would install"
+assert_out_has "would add PreToolUse hook: exec $P/bin/pretooluse-lock (timeout 10 s)"
+assert_out_has "would add SessionEnd hook: exec $P/bin/stop-release (timeout 5 s)"
+assert_out_has "would update '$F'"
+assert_same_file "$F" "$T/orig"
+assert_eq "$(mtime "$F")" "$m1" "mtime"
+assert_only "$HOME/.claude" settings.json
+assert_no_file "$P"
+t_end
+
+t_begin "--dry-run into a fresh HOME creates nothing; --dry-run --uninstall removes nothing"
+P=$T/prefix
+install_sh --prefix "$P" --dry-run
+assert_rc 0
+assert_out_has "would create '$HOME/.claude/settings.json'"
+assert_no_file "$HOME/.claude"
+assert_no_file "$P"
+install_sh --prefix "$P"
+cp "$HOME/.claude/settings.json" "$T/after"
+install_sh --prefix "$P" --uninstall --dry-run
+assert_rc 0
+assert_out_has "would remove PreToolUse hook"
+assert_out_has "would remove $P/bin/pretooluse-lock"
+assert_same_file "$HOME/.claude/settings.json" "$T/after"
+[ -x "$P/bin/pretooluse-lock" ] || t_fail "program removed by a dry run"
+t_end
+
+t_begin "a prefix with a space and a quote is quoted, and the command runs under /bin/sh -c"
+P="$T/my prefix/it's"
+# stand-ins that say who they are and who their parent is
+mkdir -p "$T/stubs"
+cp "$SL_BIN/session-lock" "$T/stubs/"
+for p in pretooluse-lock posttooluse-refresh stop-release session-start; do
+	printf '#!/bin/sh\necho "$0 $PPID"\n' > "$T/stubs/$p"
+	chmod +x "$T/stubs/$p"
+done
+bash "$INSTALL" --prebuilt "$T/stubs" --prefix "$P" > "$T/.out" 2>&1 || t_fail "install.sh: $(cat "$T/.out")"
+F=$HOME/.claude/settings.json
+cmd=$(json_get "$F" hooks.PreToolUse.0.hooks.0.command)
+assert_eq "$cmd" "exec '$T/my prefix/it'\\''s/bin/pretooluse-lock'" "quoted command"
+out=$(echo "$BASHPID"; /bin/sh -c "$cmd" < /dev/null)
+assert_eq "$(printf '%s\n' "$out" | sed -n 2p)" "$P/bin/pretooluse-lock $(printf '%s\n' "$out" | sed -n 1p)" \
+	"program run and its parent (exec: the shell's parent)"
+"$SL" settings check --file "$F" --bindir "$P/bin" > "$T/.check" || t_fail "check: $(cat "$T/.check")"
+t_end
+
+t_begin "the real hook program runs through the registered command"
+P="$T/with space"
+install_sh --prefix "$P"
+assert_rc 0
+cmd=$(json_get "$HOME/.claude/settings.json" hooks.Stop.0.hooks.0.command)
+fx Stop "sess-1" | CLAUDE_PID=$$ /bin/sh -c "$cmd" > "$T/.hook" 2>&1
+rc=$?
+if [ "$rc" = 126 ] || [ "$rc" = 127 ]; then
+	t_fail "the shell could not run '$cmd' (status $rc): $(cat "$T/.hook")"
+fi
+t_end
+
+t_begin "a symlinked settings.json is written through, the link stays"
+mkdir -p "$HOME/.claude" "$HOME/dotfiles"
+user_settings > "$HOME/dotfiles/claude.json"
+cp "$HOME/dotfiles/claude.json" "$T/orig"
+ln -s ../dotfiles/claude.json "$HOME/.claude/settings.json"
+install_sh --prefix "$T/prefix"
+assert_rc 0
+[ -L "$HOME/.claude/settings.json" ] || t_fail "the link was replaced"
+assert_eq "$(readlink "$HOME/.claude/settings.json")" "../dotfiles/claude.json" "link target"
+expected "$T/prefix/bin" > "$T/want"
+assert_same_file "$HOME/dotfiles/claude.json" "$T/want"
+assert_only "$HOME/dotfiles" claude.json
+install_sh --prefix "$T/prefix" --uninstall
+assert_rc 0
+[ -L "$HOME/.claude/settings.json" ] || t_fail "the link was replaced by uninstall"
+assert_same_file "$HOME/dotfiles/claude.json" "$T/orig"
+t_end
+
+# --- install.sh and apt-get ---------------------------------------------------
+
+# fakes FAKEDIR: apt-get, sudo and make that log their arguments to $T/log
+# (make then fails, so that install.sh stops after the dependency step).
+fakes() {
+	mkdir -p "$1"
+	printf '#!/bin/sh\necho "apt-get $*" >> "%s/log"\n' "$T" > "$1/apt-get"
+	printf '#!/bin/sh\necho "sudo $*" >> "%s/log"\nexec "$@"\n' "$T" > "$1/sudo"
+	printf '#!/bin/sh\necho "make $*" >> "%s/log"\nexit 1\n' "$T" > "$1/make"
+	chmod +x "$1"/*
+}
+
+t_begin "dependencies present: no apt-get, and the default path builds with make"
+fakes "$T/fake"
+for p in gcc make pkg-config libcjson-dev libpcre2-dev nettle-dev; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -qx 'install ok installed' ||
+		t_skip "build dependency $p is not installed on this machine"
+done
+if [ "$T_CASE_FAILED" = 0 ]; then
+	PATH=$T/fake:$PATH env -u MAKE bash "$INSTALL" --prefix "$T/prefix" > "$T/.out" 2>&1
+	RC=$?
+	assert_eq "$RC" 1 "status when make fails"
+	assert_eq "$(cat "$T/log")" "make -C $SL_ROOT -j$(nproc 2>/dev/null || echo 2)" "commands run"
+	assert_file_has "$T/.out" "cannot build: make failed"
+	assert_no_file "$T/prefix"
+	assert_no_file "$HOME/.claude"
+fi
+t_end
+
+t_begin "a missing dependency: apt-get update, then install of just that one, via sudo"
+fakes "$T/fake"
+printf '#!/bin/sh\nfor p in "$@"; do case $p in -*) ;; libcjson-dev) echo "libcjson-dev unknown ok not-installed" ;; *) echo "$p install ok installed" ;; esac; done\n' > "$T/fake/dpkg-query"
+printf '#!/bin/sh\necho 1000\n' > "$T/fake/id"
+chmod +x "$T/fake"/*
+PATH=$T/fake:$PATH bash "$INSTALL" --prefix "$T/prefix" > "$T/.out" 2>&1
+assert_eq "$(sed -n 1,4p "$T/log")" "sudo apt-get update
+apt-get update
+sudo apt-get install -y --no-install-recommends libcjson-dev
+apt-get install -y --no-install-recommends libcjson-dev" "commands run"
+assert_file_has "$T/log" "^make -C"
+t_end
+
+t_begin "a missing dependency on a dry run is only printed"
+fakes "$T/fake"
+printf '#!/bin/sh\nfor p in "$@"; do case $p in -*) ;; nettle-dev) ;; *) echo "$p install ok installed" ;; esac; done\n' > "$T/fake/dpkg-query"
+chmod +x "$T/fake"/*
+PATH=$T/fake:$PATH bash "$INSTALL" --prefix "$T/prefix" --dry-run > "$T/.out" 2>&1
+assert_eq "$?" 0 "status"
+assert_file_has "$T/.out" "would run: .*apt-get update"
+assert_file_has "$T/.out" "would run: .*apt-get install -y --no-install-recommends nettle-dev"
+assert_no_file "$T/log"
+assert_no_file "$HOME/.claude"
+t_end
+
+t_begin "a missing dependency without root or sudo: prints the command, runs nothing"
+fakes "$T/fake"
+rm "$T/fake/sudo"
+printf '#!/bin/sh\nfor p in "$@"; do case $p in -*) ;; gcc) ;; *) echo "$p install ok installed" ;; esac; done\n' > "$T/fake/dpkg-query"
+printf '#!/bin/sh\necho 1000\n' > "$T/fake/id"
+chmod +x "$T/fake"/*
+# a PATH without sudo: only the fakes and the few tools install.sh needs
+mkdir -p "$T/tools"
+for tool in dirname grep; do ln -s "$(command -v "$tool")" "$T/tools/$tool"; done
+PATH=$T/fake:$T/tools "$(command -v bash)" "$INSTALL" --prefix "$T/prefix" > "$T/.out" 2>&1
+assert_eq "$?" 1 "status"
+assert_file_has "$T/.out" "as root run: apt-get update && apt-get install -y gcc"
+assert_no_file "$T/log"
+assert_no_file "$T/prefix"
+t_end
+
+# --- session-lock settings ----------------------------------------------------
+
+# Faults in the test build of session-lock: the N-th call fails. The backup
+# is written first (open 2, write 1, fsync 1, rename 1, then the directory's
+# open 3 and fsync 2), then the file (open 4, write 2, fsync 3, rename 2).
+# FAULT:BACKUP says whether the backup was complete when the fault hit.
+for case in rename:EIO:0 rename:EIO:2:1 write:ENOSPC:0 write:ENOSPC:2:1 fsync:EIO:0 \
+    fsync:EIO:2:1 fsync:EIO:3:1 open:EMFILE:2:0 open:EIO:3:1 open:EACCES:4:1; do
+	fault=${case%:*}
+	backup=${case##*:}
+	t_begin "settings install with $fault leaves the old file and no temporary"
+	mkdir -p "$HOME/.claude"
+	F=$HOME/.claude/settings.json
+	user_settings > "$F"
+	cp "$F" "$T/orig"
+	SESSION_LOCK_FAULT=$fault "$SL_TBIN/session-lock" settings install --file "$F" --bindir "$SL_BIN" \
+		> "$T/.out" 2> "$T/.err"
+	RC=$?
+	ERR=$(cat "$T/.err")
+	assert_rc 3
+	assert_err_one_line
+	assert_err_has "session-lock: cannot "
+	assert_same_file "$F" "$T/orig"
+	if [ "$backup" = 1 ]; then
+		assert_only "$HOME/.claude" settings.json settings.json.bak-session-lock
+		assert_same_file "$F.bak-session-lock" "$T/orig"
+	else
+		assert_only "$HOME/.claude" settings.json
+	fi
+	t_end
+done
+
+t_begin "settings install: usage errors and missing programs"
+run session-lock settings install --file "$T/s.json"
+assert_rc 2
+assert_err_has "install needs --bindir"
+run session-lock settings frobnicate
+assert_rc 2
+run session-lock settings uninstall --file "$T/s.json" --bindir /x
+assert_rc 2
+mkdir -p "$T/empty"
+run session-lock settings install --file "$T/s.json" --bindir "$T/empty"
+assert_rc 3
+assert_err_one_line
+assert_err_has "cannot register hooks in '$T/s.json': '$T/empty/pretooluse-lock' is not an executable file"
+assert_no_file "$T/s.json"
+t_end
+
+t_begin "settings install --dry-run, then uninstall of a file without our hooks"
+printf '{"a": 1}' > "$T/s.json"
+run session-lock settings install --file "$T/s.json" --bindir "$SL_BIN" --dry-run
+assert_rc 0
+assert_out_has "would add Stop hook: exec $SL_BIN/stop-release (timeout 5 s)"
+assert_eq "$(cat "$T/s.json")" '{"a": 1}' "file"
+run session-lock settings uninstall --file "$T/s.json"
+assert_rc 0
+assert_out_has "nothing changed"
+assert_no_file "$T/s.json.bak-session-lock"
+run session-lock settings uninstall --file "$T/none.json"
+assert_rc 0
+assert_no_file "$T/none.json"
+t_end
+
+t_begin "settings check: 0 when registered, 1 with one line per problem, 3 on invalid JSON"
+run session-lock settings install --file "$T/s.json" --bindir "$SL_BIN"
+assert_rc 0
+run session-lock settings check --file "$T/s.json" --bindir "$SL_BIN"
+assert_rc 0
+printf '{"hooks": {"PreToolUse": [{"matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash", "hooks": [{"type": "command", "command": "exec %s/pretooluse-lock", "timeout": 10}]}]}}' \
+	"$SL_BIN" > "$T/lock-only.json"
+run session-lock settings check --file "$T/lock-only.json"
+assert_rc 1
+assert_out_has "Stop: stop-release is not registered"
+assert_out_has "SessionEnd: stop-release is not registered"
+assert_out_has "the lock is taken but not released"
+assert_eq "$(printf '%s\n' "$OUT" | wc -l)" 6 "problem lines"
+printf '{"hooks": {"Stop": [{"hooks": [{"command": "exec /nowhere/stop-release", "timeout": 1}]}]}}' > "$T/bad.json"
+run session-lock settings check --file "$T/bad.json"
+assert_rc 1
+assert_out_has "Stop: stop-release has a timeout of 1 s, less than 2 s"
+assert_out_has "Stop: '/nowhere/stop-release' does not exist"
+printf '{"a": 1,}' > "$T/invalid.json"
+run session-lock settings check --file "$T/invalid.json"
+assert_rc 3
+assert_err_one_line
+assert_err_has "cannot check '$T/invalid.json': not valid JSON"
+run session-lock settings check --file "$T/missing.json"
+assert_rc 1
+assert_out_has "does not exist"
+t_end
+
+t_finish
