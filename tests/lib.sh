@@ -9,6 +9,8 @@
 # (a workspace directory), $RT (the runtime directory the hooks use).
 
 set -u
+# `fx ... | run prog` must set RC, OUT and ERR in this shell, not in a subshell.
+shopt -s lastpipe
 export LC_ALL=C
 unset SESSION_LOCK_DISABLE SESSION_LOCK_TTL_MS SESSION_LOCK_WAIT_MS CLAUDE_PROJECT_DIR \
 	SESSION_LOCK_FAULT SESSION_LOCK_CRASH_AT SESSION_LOCK_PAUSE_AT CLAUDE_PID \
