@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The target path decides (issue 6): Write/Edit/NotebookEdit outside the
+# workspace need no lock; a target inside a workspace another live session
+# holds is blocked, even when it is not our own workspace.
+. "$(dirname "$0")/../lib.sh"
+
+# write_to SESSION PID PATH: a PreToolUse Write of PATH by SESSION.
+write_to() {
+	fx PreToolUse.Write "$1" | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$3\"#" |
+		CLAUDE_PID=$2 run pretooluse-lock
+}
+
+# hold DIR SESSION PID: SESSION (launched in DIR) takes DIR's lock with a Write inside it.
+hold() {
+	fx PreToolUse.Write "$2" | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$1/held.txt\"#" |
+		CLAUDE_PROJECT_DIR=$1 CLAUDE_PID=$3 run pretooluse-lock
+	assert_rc 0
+	assert_file "$(lock_file "$1")"
+}
+
+t_begin "a write outside the workspace passes without taking the lock"
+spawn_owner
+mkdir -p "$T/elsewhere"
+write_to s1 "$OWNER_PID" "$T/elsewhere/plan.md"
+assert_rc 0; assert_out_empty
+assert_no_file "$(lock_file)"
+t_end
+
+t_begin "a write outside the workspace passes while another session holds the workspace"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
+hook pretooluse-lock PreToolUse.Write holder "$a"; assert_rc 0
+write_to other "$b" "/tmp/not-in-the-workspace-$$.txt"
+assert_rc 0; assert_out_empty
+t_end
+
+t_begin "a write into another live session's workspace is blocked, naming that workspace"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
+mkdir -p "$T/theirs"; theirs=$(cd "$T/theirs" && pwd -P)
+hold "$theirs" them "$a"
+write_to us "$b" "$theirs/sub/dir/file.txt"
+assert_rc 2
+assert_err_has "pid $a"
+assert_err_has "$theirs"
+assert_no_file "$(lock_file)"
+t_end
+
+t_begin "a write into a workspace whose holder is dead passes"
+spawn_owner; b=$OWNER_PID; dead=$(dead_pid)
+mkdir -p "$T/theirs"; theirs=$(cd "$T/theirs" && pwd -P)
+hold "$theirs" them "$dead"
+write_to us "$b" "$theirs/file.txt"
+assert_rc 0
+t_end
+
+t_begin "a nested workspace held by another session blocks writes to it from the outer one"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
+mkdir -p "$WS/inner"; inner="$WS/inner"
+hold "$inner" inner-session "$a"
+write_to outer "$b" "$inner/x.c"
+assert_rc 2; assert_err_has "pid $a"
+write_to outer "$b" "$WS/top.c"
+assert_rc 0
+t_end
+
+t_begin "an outer workspace held by another session blocks the nested one"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
+mkdir -p "$WS/inner"; inner="$WS/inner"
+hook pretooluse-lock PreToolUse.Write outer-session "$a"; assert_rc 0
+fx PreToolUse.Write inner-session | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$inner/y.c\"#" |
+	CLAUDE_PROJECT_DIR=$inner CLAUDE_PID=$b run pretooluse-lock
+assert_rc 2; assert_err_has "pid $a"; assert_err_has "$WS"
+t_end
+
+t_begin "a relative and a dot-dot target are resolved before deciding"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
+mkdir -p "$T/theirs"; theirs=$(cd "$T/theirs" && pwd -P)
+hold "$theirs" them "$a"
+write_to us "$b" "$WS/../theirs/new/../f.txt"
+assert_rc 2
+write_to us "$b" "$theirs/../elsewhere.txt"
+assert_rc 0
+t_end
+
+t_begin "a symlink into another session's workspace is resolved to it"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
+mkdir -p "$T/theirs"; theirs=$(cd "$T/theirs" && pwd -P)
+ln -s "$theirs" "$T/link"
+hold "$theirs" them "$a"
+write_to us "$b" "$T/link/f.txt"
+assert_rc 2
+t_end
+
+t_begin "a NotebookEdit is judged by its notebook_path"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
+hook pretooluse-lock PreToolUse.Write holder "$a"
+fx PreToolUse.NotebookEdit other | CLAUDE_PID=$b run pretooluse-lock
+assert_rc 2
+fx PreToolUse.NotebookEdit other | sed "s#\"notebook_path\": \"[^\"]*\"#\"notebook_path\": \"$T/out.ipynb\"#" |
+	CLAUDE_PID=$b run pretooluse-lock
+assert_rc 0
+t_end
+
+t_finish
