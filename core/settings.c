@@ -1113,14 +1113,15 @@ check_event_keys(const char *t, const struct list *hooks)
 
 /*
  * Finds the first entry of ours in text. Returns 1 (with w filled in), 0
- * when there is none, -1 with err_set().
+ * when there is none, -1 with err_set(). With all set, goes on through the
+ * whole "hooks" object (to refuse every duplicate key), and w only counts.
  */
 static int
-find_ours(struct where *w, const char *t, size_t len)
+find_ours(struct where *w, const char *t, size_t len, int all)
 {
 	size_t ie, ig, im, ix;
 	long k;
-	int dup = 0;
+	int dup = 0, found = 0;
 
 	if (find_hooks(w, t, len) != 0)
 		return -1;
@@ -1156,7 +1157,9 @@ find_ours(struct where *w, const char *t, size_t len)
 					cJSON_Delete(e);
 					return err_set("a hook entry has the key \"command\" twice");
 				}
-				if (settings_command_program(cmd) != NULL) {
+				if (settings_command_program(cmd) != NULL && all) {
+					found = 1;
+				} else if (settings_command_program(cmd) != NULL) {
 					w->command = strdup(cmd);
 					w->event = key_dup(t, &w->hooks.v[ie]);
 					cJSON_Delete(e);
@@ -1171,7 +1174,7 @@ find_ours(struct where *w, const char *t, size_t len)
 			}
 		}
 	}
-	return 0;
+	return found;
 }
 
 /* 1 when text holds an entry of ours, 0 when not, -1 on error. */
@@ -1179,7 +1182,7 @@ static int
 has_ours(const char *t, size_t len)
 {
 	struct where w = WHERE_INIT;
-	int r = find_ours(&w, t, len);
+	int r = find_ours(&w, t, len, 1);
 
 	where_free(&w);
 	return r;
@@ -1193,7 +1196,7 @@ remove_ours(struct sb *text, struct sb *log)
 	int r;
 
 	for (;;) {
-		r = find_ours(&w, text->p, text->len);
+		r = find_ours(&w, text->p, text->len, 0);
 		if (r <= 0)
 			break;
 		sb_addf(log, "remove %s hook: ", w.event);
@@ -1315,7 +1318,9 @@ edit(struct settings_edit *out, const char *text, size_t len, const char *bindir
 			goto unchanged;
 		text = "{}\n";
 		len = 3;
-	} else if ((root = parse_settings(text, len)) == NULL) {
+	} else if ((root = parse_settings(text, len)) == NULL || has_ours(text, len) < 0) {
+		/* duplicate keys are refused before anything, even "nothing to do" */
+		cJSON_Delete(root);
 		return -1;
 	}
 	sb_add(&t, text, len);
@@ -1525,7 +1530,7 @@ settings_check(char **out, int *nproblems, const char *text, size_t len, const c
 		if ((root = parse_settings(text, len)) == NULL)
 			return -1;
 		/* the same refusals as an edit: duplicate keys, "hooks" not an object */
-		r = find_ours(&w, text, len);
+		r = find_ours(&w, text, len, 1);
 		where_free(&w);
 		if (r < 0) {
 			cJSON_Delete(root);

@@ -339,6 +339,24 @@ START_TEST(invalid_settings_are_refused)
 }
 END_TEST
 
+/* cJSON would read the first "hooks", Claude Code reads the last. */
+START_TEST(duplicate_hooks_are_refused_even_when_up_to_date)
+{
+	char *a = installed("{}", BIN), *b;
+	struct settings_edit e = SETTINGS_EDIT_INIT;
+	size_t n = strlen(a);
+
+	b = malloc(n + 32);
+	memcpy(b, a, n);
+	strcpy(strrchr(b, '}'), ", \"hooks\": {}}");
+	ck_assert_int_ne(settings_install(&e, b, strlen(b), BIN), 0);
+	ck_assert_str_eq(err_last(), "the top level has the key \"hooks\" twice");
+	ck_assert_int_ne(settings_uninstall(&e, b, strlen(b)), 0);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(refusal_says_where)
 {
 	ck_assert(refused_install("{\n  \"a\": 1,\n  \"b\": [1,,2]\n}"));
@@ -724,6 +742,7 @@ suite(void)
 	tcase_add_test(tc, shared_group_keeps_the_users_hook);
 	tcase_add_test(tc, stale_registration_is_replaced_not_duplicated);
 	tcase_add_test(tc, invalid_settings_are_refused);
+	tcase_add_test(tc, duplicate_hooks_are_refused_even_when_up_to_date);
 	tcase_add_test(tc, refusal_says_where);
 	tcase_add_test(tc, nesting_is_bounded);
 	tcase_add_test(tc, check_passes_what_install_writes);
