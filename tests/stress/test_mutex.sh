@@ -30,6 +30,7 @@ mutex_case() {
 	# After the last release the workspace is free again and nothing is left over.
 	assert_no_file "$(lock_file)"
 	[ -z "$(crit_temps)" ] || t_fail "temporary files left: $(crit_temps)"
+	crit_reap
 	t_end
 }
 

@@ -91,3 +91,11 @@ crit_audit_has() {
 	grep "\"event\":\"$1\"" "$log" 2>/dev/null | grep -q -- "${2:-}" ||
 		t_fail "audit log lacks a '$1' line${2:+ with '$2'}: $(tail -n 3 "$log" 2>/dev/null)"
 }
+
+# crit_reap: ends the stand-ins started so far (quietly: no "Killed" job notices).
+crit_reap() {
+	local p
+	for p in $T_BG_PIDS; do kill -9 "$p" 2>/dev/null; done
+	for p in $T_BG_PIDS; do wait "$p" 2>/dev/null; done
+	T_BG_PIDS=
+}
