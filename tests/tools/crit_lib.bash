@@ -33,7 +33,8 @@ crit_tool() {
 crit_run_t() {
 	local secs=$1
 	shift
-	timeout -k 5 "$secs" "$@" > "$T/.out" 2> "$T/.err"
+	# (the group's stderr hides bash's "Killed" notice for a crashed program)
+	{ timeout -k 5 "$secs" "$@" > "$T/.out" 2> "$T/.err"; } 2>/dev/null
 	RC=$?
 	OUT=$(cat "$T/.out")
 	ERR=$(cat "$T/.err")
