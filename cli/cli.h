@@ -48,5 +48,12 @@ int cli_wants_help(int argc, char **argv);
 
 extern const struct cli_cmd cmd_hash;
 extern const struct cli_cmd cmd_settings;
+extern const struct cli_cmd cmd_status;
+extern const struct cli_cmd cmd_release;
+extern const struct cli_cmd cmd_gc;
+extern const struct cli_cmd cmd_doctor;
+extern const struct cli_cmd cmd_log;
+extern const struct cli_cmd cmd_run;
+extern const struct cli_cmd cmd_wait;
 
 #endif
