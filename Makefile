@@ -29,7 +29,8 @@ ALL_CFLAGS = -std=c11 $(WARN) $(WERRFLAG) $(CFLAGS) $(EXTRA_CFLAGS)
 
 # Start-up time is the product's speed: link the archives Debian ships
 # (nettle, PCRE2) statically, and only what has no archive (cJSON) dynamically.
-static_or_dyn = $(if $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a)),-Wl,-Bstatic -l$(1) -Wl,-Bdynamic,-l$(1))
+comma     := ,
+static_or_dyn = $(if $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a)),-Wl$(comma)-Bstatic -l$(1) -Wl$(comma)-Bdynamic,-l$(1))
 LDLIBS    := -Wl,--as-needed -lcjson $(call static_or_dyn,pcre2-8) $(call static_or_dyn,nettle)
 LDFLAGS   += -Wl,-O1 $(EXTRA_LDFLAGS)
 
