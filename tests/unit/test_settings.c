@@ -347,7 +347,7 @@ START_TEST(duplicate_hooks_are_refused_even_when_up_to_date)
 	size_t n = strlen(a);
 
 	b = malloc(n + 32);
-	memcpy(b, a, n);
+	memcpy(b, a, n + 1);
 	strcpy(strrchr(b, '}'), ", \"hooks\": {}}");
 	ck_assert_int_ne(settings_install(&e, b, strlen(b), BIN), 0);
 	ck_assert_str_eq(err_last(), "the top level has the key \"hooks\" twice");
