@@ -175,7 +175,7 @@ fault_parse(void)
 	q = strchr(p, ':');
 	if (q != NULL)
 		*q++ = '\0';
-	snprintf(fault.call, sizeof(fault.call), "%s", buf);
+	snprintf(fault.call, sizeof(fault.call), "%.15s", buf);
 	fault.err = errno_by_name(p);
 	fault.nth = q != NULL ? strtol(q, NULL, 10) : 1;
 	if (fault.nth < 1)
