@@ -286,7 +286,11 @@ function installHooksNow(home) {
 	if (HOOK_MODE === 'manual') return manualSettings(home);
 	const inst = path.join(ROOT, 'install.sh');
 	if (!fs.existsSync(inst)) throw new Error(`${inst} does not exist`);
-	const r = spawnSync('bash', [inst, '--prefix', PREFIX], {
+	// The first install builds in the source tree (a no-op after `make`);
+	// the others install that same build (--prebuilt) into their HOME.
+	const args = [inst, '--prefix', PREFIX];
+	if (installedOnce) args.push('--prebuilt', path.join(PREFIX, 'bin'));
+	const r = spawnSync('bash', args, {
 		cwd: ROOT,
 		env: { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TMPDIR: path.join(RUN, 'tmp') },
 		encoding: 'utf8',
@@ -294,10 +298,12 @@ function installHooksNow(home) {
 	});
 	fs.appendFileSync(path.join(LOGS, 'install.log'), `== HOME=${home}\n${r.stdout || ''}${r.stderr || ''}\n`);
 	if (r.status !== 0) {
-		throw new Error(`install.sh --prefix ${PREFIX} exited ${r.status === null ? r.signal : r.status}: ${((r.stderr || '') + (r.stdout || '')).trim().split('\n').slice(-3).join(' | ')}`);
+		throw new Error(`${args.slice(1).join(' ')} exited ${r.status === null ? r.signal : r.status}: ${((r.stderr || '') + (r.stdout || '')).trim().split('\n').slice(-3).join(' | ')}`);
 	}
 	checkSettings(home);
+	installedOnce = true;
 }
+let installedOnce = false;
 
 // What install.sh must have done, in the shape the brief fixes.
 function checkSettings(home) {
