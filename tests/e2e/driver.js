@@ -485,7 +485,7 @@ group(['1'], async () => {
 });
 
 // 2, 6, 7, 3: two sessions in one workspace, then a third after both.
-group(['2', '6', '7', '3'], async () => {
+group(['2', '6', '6b', '7', '3'], async () => {
 	const c2 = new Check();
 	const c6 = new Check();
 	const c7 = new Check();
@@ -501,6 +501,7 @@ group(['2', '6', '7', '3'], async () => {
 	const mb = script('s2b', [
 		{ tool: 'Write', input: { file_path: `${ws}/b.txt`, content: 'from B\n' } },
 		{ tool: 'Read', input: { file_path: `${ws}/a.txt` } },
+		{ tool: 'Bash', input: { command: `ls ${ws}`, description: 'list the workspace' } },
 	]);
 	const mc = script('s3c', [
 		{ tool: 'Write', input: { file_path: `${ws}/c.txt`, content: 'from C\n' } },
@@ -546,6 +547,13 @@ group(['2', '6', '7', '3'], async () => {
 		c6.ok(!trd.isError && trd.text.includes('from A'), `B's Read did not run: ${short(trd.text)}`);
 	}
 	if (rb === null) c6.ok(false, 'session B did not run');
+	// 6b: so does a read-only Bash command (the Bash classifier).
+	const c6b = new Check();
+	c6b.ok(tw && tw.isError && !exists(`${ws}/b.txt`), 'precondition: session B\'s Write was not blocked');
+	const tls = toolResult('s2b', 2);
+	if (c6b.ok(tls, 'session B sent no tool_result for its `ls`')) {
+		c6b.ok(!tls.isError && tls.text.includes('a.txt'), `B's read-only Bash \`ls\` was refused: ${short(tls.text)}`);
+	}
 	// 7: B's first request carries the SessionStart context naming A.
 	const first = requests('s2b').find((e) => e.turn === 0);
 	if (c7.ok(first, 'session B sent no request')) {
@@ -572,6 +580,7 @@ group(['2', '6', '7', '3'], async () => {
 		{ id: '2', title: 'two sessions: the second one\'s Write is blocked, naming the holder\'s PID and what to do', check: c2 },
 		{ id: '3', title: 'after the holder ended, a new session writes freely', check: c3 },
 		{ id: '6', title: 'read-only tools of a blocked session still run (Read)', check: c6 },
+		{ id: '6b', title: 'a read-only Bash command (ls) of a blocked session still runs', check: c6b },
 		{ id: '7', title: 'SessionStart while another session holds the workspace: the model is told who', check: c7 },
 	];
 });
