@@ -55,5 +55,12 @@ extern const struct cli_cmd cmd_doctor;
 extern const struct cli_cmd cmd_log;
 extern const struct cli_cmd cmd_run;
 extern const struct cli_cmd cmd_wait;
+extern const struct cli_cmd cmd_status;
+extern const struct cli_cmd cmd_release;
+extern const struct cli_cmd cmd_gc;
+extern const struct cli_cmd cmd_doctor;
+extern const struct cli_cmd cmd_log;
+extern const struct cli_cmd cmd_run;
+extern const struct cli_cmd cmd_wait;
 
 #endif

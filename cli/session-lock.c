@@ -9,6 +9,13 @@
 #include "sys.h"
 
 static const struct cli_cmd *const commands[] = {
+	&cmd_status,
+	&cmd_release,
+	&cmd_gc,
+	&cmd_doctor,
+	&cmd_log,
+	&cmd_run,
+	&cmd_wait,
 	&cmd_hash,
 	&cmd_settings,
 };

@@ -1,0 +1,310 @@
+/*
+ * session-lock doctor [PATH] - checks that the lock can work here, and
+ * prints one line per problem with its fix.
+ *
+ * What it checks:
+ *  - the programs: the four hooks and session-lock, next to this program
+ *    (the directory of /proc/self/exe), are executable files;
+ *  - the registration: every event of settings_hooks (settings.h) runs our
+ *    hook in ~/.claude/settings.json or in the project's .claude/settings
+ *    .json or .claude/settings.local.json (Claude Code merges the hooks of
+ *    all of them, so one registration anywhere counts); a lock taken at
+ *    PreToolUse and never released at Stop/SessionEnd is called out, as it
+ *    locks the user out after a crash. Each file is also checked on its
+ *    own by settings_check() (timeouts, matchers, programs it names,
+ *    disableAllHooks); its "not registered" lines are left out, since the
+ *    union decides that;
+ *  - the runtime directory: absent (created on first use) or private;
+ *  - the configuration: each file parses, the environment variables are
+ *    valid, and the lock is not disabled.
+ */
+#include <cJSON.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "report.h"
+#include "settings.h"
+
+#define MAX_HOOKS 16
+
+struct doctor {
+	int problems;
+	size_t count[MAX_HOOKS];	/* registrations of settings_hooks[i], all files */
+	char registered_in[3 * PATH_MAX + 256];
+};
+
+static void problem(struct doctor *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct doctor *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("problem: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	d->problems++;
+}
+
+static void
+check_programs(struct doctor *d, char bindir[PATH_MAX])
+{
+	char self[PATH_MAX], path[2 * PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	size_t i;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		problem(d, "cannot find this program's directory (/proc/self/exe: %s): "
+		    "check that /proc is mounted", strerror(errno));
+		bindir[0] = '\0';
+		return;
+	}
+	self[n] = '\0';
+	snprintf(bindir, PATH_MAX, "%s", dirname(self));
+	for (i = 0; settings_programs[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", bindir, settings_programs[i]);
+		if (stat(path, &st) != 0)
+			problem(d, "'%s' is missing: run ./install.sh (or 'make install') to "
+			    "install the hook programs next to session-lock", path);
+		else if (!S_ISREG(st.st_mode) || access(path, X_OK) != 0)
+			problem(d, "'%s' is not an executable file: run 'chmod 755 %s' "
+			    "(or ./install.sh again)", path, path);
+	}
+}
+
+/* Adds the registrations of ours in a valid settings text to d->count. */
+static void
+count_registrations(struct doctor *d, const char *text, size_t len)
+{
+	cJSON *root = cJSON_ParseWithLength(text, len);
+	const cJSON *hooks, *ev, *g, *list, *e, *cmd;
+	const char *prog;
+	size_t i;
+
+	hooks = cJSON_GetObjectItemCaseSensitive(root, "hooks");
+	cJSON_ArrayForEach(ev, hooks) {
+		cJSON_ArrayForEach(g, ev) {
+			list = cJSON_GetObjectItemCaseSensitive(g, "hooks");
+			cJSON_ArrayForEach(e, list) {
+				cmd = cJSON_GetObjectItemCaseSensitive(e, "command");
+				if (!cJSON_IsString(cmd) ||
+				    (prog = settings_command_program(cmd->valuestring)) == NULL)
+					continue;
+				for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++)
+					if (strcmp(settings_hooks[i].event, ev->string) == 0 &&
+					    strcmp(settings_hooks[i].program, prog) == 0)
+						d->count[i]++;
+			}
+		}
+	}
+	cJSON_Delete(root);
+}
+
+/* Is this line of settings_check() one the union of files decides instead? */
+static int
+about_registration(const char *line, size_t len)
+{
+	static const char tail[] = " is not registered";
+
+	if (len >= sizeof(tail) - 1 && memcmp(line + len - (sizeof(tail) - 1), tail,
+	    sizeof(tail) - 1) == 0)
+		return 1;
+	return strncmp(line, "PreToolUse: the lock is taken but not released", 46) == 0;
+}
+
+static void
+check_settings_file(struct doctor *d, const char *path)
+{
+	struct settings_file f = SETTINGS_FILE_INIT;
+	char *report = NULL, *p, *nl;
+	size_t before = 0, i;
+	int n = 0;
+
+	if (settings_load(&f, path) != 0) {
+		problem(d, "%s: make it a readable settings file", err_last());
+		goto out;
+	}
+	if (!f.exists)
+		goto out;
+	if (settings_check(&report, &n, f.text, f.len, NULL) != 0) {
+		problem(d, "'%s' is not valid settings (%s): Claude Code ignores it; fix it "
+		    "(install.sh keeps the previous version in '%s%s')", path, err_last(), path,
+		    SETTINGS_BACKUP_SUFFIX);
+		goto out;
+	}
+	for (p = report; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if (nl > p && !about_registration(p, (size_t)(nl - p)))
+			problem(d, "'%s': %.*s: run ./install.sh (or 'session-lock settings install "
+			    "--file %s --bindir DIR') to register the hooks again", path,
+			    (int)(nl - p), p, path);
+		if (*nl == '\0')
+			break;
+	}
+	for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++)
+		before += d->count[i];
+	count_registrations(d, f.text, f.len);
+	for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++)
+		before -= d->count[i];
+	if (before != 0) {
+		size_t len = strlen(d->registered_in);
+
+		snprintf(d->registered_in + len, sizeof(d->registered_in) - len, "%s'%s'",
+		    len > 0 ? ", " : "", path);
+	}
+out:
+	free(report);
+	settings_file_free(&f);
+}
+
+static void
+check_registration(struct doctor *d, const char *ws)
+{
+	char user[PATH_MAX + 64], proj[PATH_MAX + 64], local[PATH_MAX + 64];
+	const char *home = getenv("HOME");
+	size_t i, j, total = 0;
+	int lock = 0, release = 1;
+
+	snprintf(user, sizeof(user), "%s/.claude/settings.json", home != NULL ? home : "");
+	snprintf(proj, sizeof(proj), "%s/.claude/settings.json", ws);
+	snprintf(local, sizeof(local), "%s/.claude/settings.local.json", ws);
+	check_settings_file(d, user);
+	if (strcmp(proj, user) != 0)
+		check_settings_file(d, proj);
+	check_settings_file(d, local);
+	for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++)
+		total += d->count[i];
+	if (total == 0) {
+		problem(d, "the hooks of claude-session-lock are not registered in '%s' nor in "
+		    "'%s': run ./install.sh (or 'session-lock settings install --bindir DIR')",
+		    user, proj);
+		return;
+	}
+	for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++) {
+		if (strcmp(settings_hooks[i].program, "pretooluse-lock") == 0 && d->count[i] > 0)
+			lock = 1;
+		if (strcmp(settings_hooks[i].program, "stop-release") == 0 && d->count[i] == 0)
+			release = 0;
+	}
+	if (lock && !release)
+		problem(d, "PreToolUse takes the lock but Stop and SessionEnd do not both "
+		    "release it: a session that ends or crashes would lock you out of your "
+		    "own workspace until its lease ends; run ./install.sh to register "
+		    "stop-release");
+	for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++) {
+		if (d->count[i] > 0)
+			continue;
+		for (j = 0; j < i; j++)
+			if (strcmp(settings_hooks[j].event, settings_hooks[i].event) == 0 &&
+			    strcmp(settings_hooks[j].program, settings_hooks[i].program) == 0)
+				break;
+		if (j < i)
+			continue;
+		problem(d, "%s: %s is not registered (in %s): run ./install.sh (or "
+		    "'session-lock settings install --bindir DIR')", settings_hooks[i].event,
+		    settings_hooks[i].program, d->registered_in);
+	}
+}
+
+static void
+check_runtime(struct doctor *d, char dir[PATH_MAX], int *exists)
+{
+	if (report_dir(dir, exists) != 0)
+		problem(d, "%s", err_last());
+}
+
+static void
+check_config(struct doctor *d, const char *ws)
+{
+	const char *home = getenv("HOME"), *env = getenv("SESSION_LOCK_DISABLE");
+	char path[PATH_MAX + 64];
+	struct config c;
+	int disabled = 0;
+
+	if (config_defaults(&c) != 0) {
+		problem(d, "out of memory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/.claude/session-lock.json", home != NULL ? home : "");
+	if (config_load_file(&c, path) != 0)
+		problem(d, "bad configuration: %s: fix or remove the file (until then the hooks "
+		    "let every tool run)", err_last());
+	if (c.disabled) {
+		problem(d, "'%s' has \"disable\": true: no workspace is locked; remove it", path);
+		disabled = 1;
+	}
+	snprintf(path, sizeof(path), "%s/.claude/session-lock.json", ws);
+	if (config_load_file(&c, path) != 0)
+		problem(d, "bad configuration: %s: fix or remove the file (until then the hooks "
+		    "let every tool run)", err_last());
+	if (c.disabled && !disabled) {
+		problem(d, "'%s' has \"disable\": true: this workspace is not locked; remove it",
+		    path);
+		disabled = 1;
+	}
+	if (config_load_env(&c) != 0)
+		problem(d, "bad configuration: %s: fix or unset it (until then the hooks let "
+		    "every tool run)", err_last());
+	if (!disabled && env != NULL && *env != '\0' && strcmp(env, "0") != 0)
+		problem(d, "SESSION_LOCK_DISABLE=%s turns every hook off: unset it", env);
+	config_free(&c);
+}
+
+static int
+run(int argc, char **argv)
+{
+	char bindir[PATH_MAX], ws[PATH_MAX], dir[PATH_MAX];
+	struct doctor d;
+	int exists = 0;
+
+	if (argc > 2)
+		return cli_usage(&cmd_doctor, "too many arguments");
+	if (argc == 2 && argv[1][0] == '-')
+		return cli_usage(&cmd_doctor, "unknown option '%s'", argv[1]);
+	if (report_workspace(ws, argc == 2 ? argv[1] : NULL) != 0)
+		return cli_fail("cannot check '%s': %s", argc == 2 ? argv[1] : ".", err_last());
+	memset(&d, 0, sizeof(d));
+	check_programs(&d, bindir);
+	check_registration(&d, ws);
+	check_runtime(&d, dir, &exists);
+	check_config(&d, ws);
+	if (d.problems > 0) {
+		printf("%d problem%s found\n", d.problems, d.problems == 1 ? "" : "s");
+		return CLI_FAILED;
+	}
+	printf("no problems found: programs in '%s', hooks registered in %s, runtime "
+	    "directory '%s'%s\n", bindir, d.registered_in, dir,
+	    exists ? "" : " (created on first use)");
+	return CLI_OK;
+}
+
+const struct cli_cmd cmd_doctor = {
+	.name = "doctor",
+	.summary = "check the installation and print how to fix each problem",
+	.usage = "session-lock doctor [PATH]\n\n"
+	    "Checks that the hook programs are installed next to session-lock and\n"
+	    "executable; that every event is registered in ~/.claude/settings.json or in\n"
+	    "PATH/.claude/settings.json (or settings.local.json; PATH defaults to\n"
+	    "$CLAUDE_PROJECT_DIR, else the current directory), with the release hooks\n"
+	    "wherever the lock is taken; that ~/.claude/runtime is private; and that the\n"
+	    "configuration files and variables are valid and do not disable the lock.\n"
+	    "Prints one line per problem with its fix.\n\n"
+	    "exit status: 0 no problem; 3 problems found (listed on stdout).",
+	.run = run,
+};

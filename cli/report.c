@@ -1,0 +1,357 @@
+/*
+ * report.c - the workspace, runtime directory, configuration and identity
+ * of a command, and lock records shown as text and JSON (see report.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "report.h"
+#include "store.h"
+#include "sys.h"
+#include "workspace.h"
+
+int
+report_seconds(const char *text, int64_t *ms)
+{
+	char *end;
+	double v;
+
+	if (text == NULL || *text == '\0' || *text == '-' || *text == '+' ||
+	    strspn(text, "0123456789.") != strlen(text))
+		return -1;
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno != 0 || *end != '\0' || v != v || v < 0 || v > 366.0 * 86400)
+		return -1;
+	*ms = (int64_t)(v * 1000 + 0.5);
+	return 0;
+}
+
+int
+report_workspace(char out[PATH_MAX], const char *path)
+{
+	if (path != NULL)
+		return workspace_resolve(out, path, NULL);
+	return workspace_resolve(out, getenv("CLAUDE_PROJECT_DIR"), NULL);
+}
+
+int
+report_dir(char dir[PATH_MAX], int *exists)
+{
+	const char *home = getenv("HOME");
+	struct stat st;
+
+	*exists = 0;
+	if (home != NULL && home[0] == '/' &&
+	    snprintf(dir, PATH_MAX, "%s/.claude/runtime", home) < PATH_MAX &&
+	    lstat(dir, &st) != 0 && errno == ENOENT)
+		return 0;
+	if (store_dir_check(dir, home) != 0)
+		return -1;
+	*exists = 1;
+	return 0;
+}
+
+int
+report_config(struct config *c, const char *workspace)
+{
+	if (config_defaults(c) != 0)
+		return err_set("out of memory");
+	if (config_load(c, getenv("HOME"), workspace) != 0) {
+		fprintf(stderr, "session-lock: warning: bad configuration: %s "
+		    "(the hooks let every tool run until it is fixed)\n", err_last());
+		/* the environment still applies on top of what did load */
+		if (config_load_env(c) != 0)
+			fprintf(stderr, "session-lock: warning: bad configuration: %s\n", err_last());
+	}
+	return 0;
+}
+
+int
+report_me(struct holder *me, int as_session)
+{
+	const char *sid = getenv("CLAUDE_CODE_SESSION_ID"), *pidtext = getenv("CLAUDE_PID");
+	char own[64];
+	char *end;
+	long pid = 0;
+
+	if (as_session && sid != NULL && *sid != '\0') {
+		if (pidtext != NULL && *pidtext != '\0') {
+			errno = 0;
+			pid = strtol(pidtext, &end, 10);
+			if (errno != 0 || *end != '\0' || pid <= 0 || pid > INT32_MAX)
+				pid = 0;
+		}
+		return inventory_self(me, sid, (pid_t)pid);
+	}
+	snprintf(own, sizeof(own), "cli:%ld", (long)getpid());
+	return inventory_self(me, own, 0);
+}
+
+void
+report_as_found(struct inventory_look *l, const struct record *r, const struct decision *d,
+    const struct holder *me)
+{
+	if (l->now_wall == 0)
+		l->now_wall = sys.now_wall_ms();
+	l->status = STORE_FOUND;
+	l->error[0] = '\0';
+	l->rec = *r;
+	l->decision = *d;
+	l->local = decide_is_local(r, me);
+	l->owner = l->local ? proc_liveness(r->pid, r->pid_start) : PROC_UNKNOWN;
+}
+
+const char *
+report_duration(char *buf, size_t size, int64_t ms)
+{
+	long long s = ms > 0 ? (long long)(ms / 1000) : 0;
+
+	if (s < 60)
+		snprintf(buf, size, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, size, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+	return buf;
+}
+
+const char *
+report_short_id(char buf[16], const char *session_id)
+{
+	snprintf(buf, 16, "%.8s", session_id);
+	return buf;
+}
+
+const char *
+report_verdict(const struct inventory_look *l)
+{
+	switch (l->status) {
+	case STORE_ABSENT:
+		return "free";
+	case STORE_CORRUPT:
+		return "corrupt";
+	case STORE_NEWER:
+		return "newer version";
+	case STORE_UNSAFE:
+		return "unsafe";
+	}
+	return decide_verdict_name(l->decision.verdict);
+}
+
+const char *
+report_alive(const struct inventory_look *l)
+{
+	if (l->status != STORE_FOUND || !l->local)
+		return "unknown";
+	return l->owner == PROC_ALIVE ? "alive" : l->owner == PROC_DEAD ? "dead" : "unknown";
+}
+
+void
+report_holder(char *buf, size_t size, const struct inventory_look *l)
+{
+	const struct record *r = &l->rec;
+	char sid[16], t[32], where[PROC_HOST_LEN + 16] = "";
+
+	if (!l->local)
+		snprintf(where, sizeof(where), " on host %s", r->host);
+	if (strcmp(r->kind, "run") == 0)
+		snprintf(buf, size, "'session-lock run' of '%s' (pid %d%s, %s, running for %s)",
+		    r->command, (int)r->pid, where, report_alive(l),
+		    report_duration(t, sizeof(t), l->now_wall - r->acquired_at));
+	else
+		snprintf(buf, size, "session %s (pid %d%s, %s, idle %s)",
+		    report_short_id(sid, r->session_id), (int)r->pid, where, report_alive(l),
+		    report_duration(t, sizeof(t), l->decision.idle_ms));
+}
+
+/* A state word for scripts: free, ours, held, stale, corrupt, unsafe, newer. */
+static const char *
+state_name(const struct inventory_look *l)
+{
+	switch (l->status) {
+	case STORE_ABSENT:
+		return "free";
+	case STORE_CORRUPT:
+		return "corrupt";
+	case STORE_NEWER:
+		return "newer";
+	case STORE_UNSAFE:
+		return "unsafe";
+	}
+	switch (l->decision.verdict) {
+	case VERDICT_OURS:
+		return "ours";
+	case VERDICT_HELD:
+		return "held";
+	case VERDICT_STALE_DEAD:
+	case VERDICT_STALE_EXPIRED:
+		return "stale";
+	case VERDICT_FREE:
+		break;
+	}
+	return "free";
+}
+
+static const char *
+why(const struct inventory_look *l)
+{
+	if (l->status == STORE_CORRUPT && l->corrupt_old)
+		return "corrupt record older than the TTL: the next session replaces it";
+	if (l->status == STORE_CORRUPT)
+		return "corrupt record younger than the TTL: the hooks let tools run "
+		    "until it is replaced or removed";
+	if (l->status == STORE_NEWER)
+		return "written by a newer version of claude-session-lock";
+	if (l->status == STORE_UNSAFE)
+		return "not a regular file of ours: never read or replaced";
+	return l->decision.why != NULL ? l->decision.why : "";
+}
+
+cJSON *
+report_json(const struct inventory_look *l, const char *workspace, const char *hash)
+{
+	const struct record *r = &l->rec;
+	cJSON *o = cJSON_CreateObject(), *h, *p;
+	char sid[16];
+
+	if (o == NULL)
+		return NULL;
+	if (workspace == NULL && l->status == STORE_FOUND && r->workspace[0] != '\0')
+		workspace = r->workspace;
+	if (workspace != NULL)
+		cJSON_AddStringToObject(o, "workspace", workspace);
+	else
+		cJSON_AddNullToObject(o, "workspace");
+	cJSON_AddStringToObject(o, "hash", hash);
+	cJSON_AddStringToObject(o, "lock_file", l->path);
+	cJSON_AddStringToObject(o, "state", state_name(l));
+	cJSON_AddStringToObject(o, "verdict", report_verdict(l));
+	cJSON_AddStringToObject(o, "why", why(l));
+	cJSON_AddBoolToObject(o, "takeable", inventory_takeable(l));
+	if (l->error[0] != '\0')
+		cJSON_AddStringToObject(o, "error", l->error);
+	else
+		cJSON_AddNullToObject(o, "error");
+	if (l->have_mtime)
+		cJSON_AddNumberToObject(o, "file_age_ms", (double)(l->now_wall - l->mtime_ms));
+	if (l->status != STORE_FOUND) {
+		cJSON_AddNullToObject(o, "holder");
+		return o;
+	}
+	h = cJSON_AddObjectToObject(o, "holder");
+	if (h == NULL)
+		return o;
+	cJSON_AddStringToObject(h, "session_id", r->session_id);
+	cJSON_AddStringToObject(h, "short_id", report_short_id(sid, r->session_id));
+	cJSON_AddStringToObject(h, "kind", r->kind);
+	if (r->command[0] != '\0')
+		cJSON_AddStringToObject(h, "command", r->command);
+	else
+		cJSON_AddNullToObject(h, "command");
+	cJSON_AddNumberToObject(h, "pid", r->pid);
+	cJSON_AddStringToObject(h, "host", r->host);
+	cJSON_AddBoolToObject(h, "this_host", l->local);
+	cJSON_AddStringToObject(h, "alive", report_alive(l));
+	cJSON_AddNumberToObject(h, "acquired_at", (double)r->acquired_at);
+	cJSON_AddNumberToObject(h, "renewed_at", (double)r->renewed_at);
+	cJSON_AddNumberToObject(h, "lease_until", (double)r->lease_until);
+	cJSON_AddNumberToObject(h, "held_ms", (double)(l->now_wall - r->acquired_at));
+	cJSON_AddNumberToObject(h, "idle_ms", (double)l->decision.idle_ms);
+	cJSON_AddNumberToObject(h, "lease_left_ms", (double)l->decision.lease_left_ms);
+	if (r->previous.session_id[0] != '\0') {
+		p = cJSON_AddObjectToObject(h, "previous");
+		if (p != NULL) {
+			cJSON_AddStringToObject(p, "session_id", r->previous.session_id);
+			cJSON_AddNumberToObject(p, "pid", r->previous.pid);
+			cJSON_AddStringToObject(p, "reason", r->previous.reason);
+			cJSON_AddNumberToObject(p, "at", (double)r->previous.at);
+		}
+	}
+	return o;
+}
+
+/* "in 4m48s" or "ended 3s ago" */
+static const char *
+lease_text(char *buf, size_t size, int64_t left_ms)
+{
+	char t[32];
+
+	if (left_ms > 0)
+		snprintf(buf, size, "in %s", report_duration(t, sizeof(t), left_ms));
+	else
+		snprintf(buf, size, "ended %s ago", report_duration(t, sizeof(t), -left_ms));
+	return buf;
+}
+
+void
+report_text(FILE *to, const struct inventory_look *l, const char *workspace)
+{
+	const struct record *r = &l->rec;
+	char t[64], sid[16];
+
+	fprintf(to, "workspace:   %s\n", workspace);
+	fprintf(to, "lock file:   %s\n", l->path);
+	fprintf(to, "verdict:     %s", report_verdict(l));
+	if (l->status != STORE_ABSENT && l->status != STORE_FOUND)
+		fprintf(to, " (%s)\n", why(l));
+	else if (l->status == STORE_FOUND && l->decision.verdict != VERDICT_HELD)
+		fprintf(to, " (%s)\n", why(l));
+	else
+		fputc('\n', to);
+	if (l->error[0] != '\0')
+		fprintf(to, "problem:     %s\n", l->error);
+	if (l->status != STORE_FOUND)
+		return;
+	if (strcmp(r->kind, "run") == 0)
+		fprintf(to, "holder:      'session-lock run' of '%s'\n", r->command);
+	else
+		fprintf(to, "holder:      session %s\n", report_short_id(sid, r->session_id));
+	fprintf(to, "session id:  %s\n", r->session_id);
+	fprintf(to, "pid:         %d (%s)\n", (int)r->pid, report_alive(l));
+	fprintf(to, "host:        %s%s\n", r->host[0] != '\0' ? r->host : "(unknown)",
+	    l->local ? " (this host)" : "");
+	fprintf(to, "held for:    %s\n", report_duration(t, sizeof(t), l->now_wall - r->acquired_at));
+	fprintf(to, "idle for:    %s\n", report_duration(t, sizeof(t), l->decision.idle_ms));
+	fprintf(to, "lease ends:  %s\n", lease_text(t, sizeof(t), l->decision.lease_left_ms));
+	if (r->previous.session_id[0] != '\0')
+		fprintf(to, "took over:   from %s (pid %d): %s\n", r->previous.session_id,
+		    (int)r->previous.pid, r->previous.reason);
+}
+
+void
+report_table_head(FILE *to)
+{
+	fprintf(to, "%-19s %-9s %-8s %-12s %-8s %-7s %-7s %-13s %s\n", "VERDICT", "SESSION",
+	    "PID", "HOST", "ALIVE", "HELD", "IDLE", "LEASE ENDS", "WORKSPACE");
+}
+
+void
+report_table_row(FILE *to, const struct inventory_look *l)
+{
+	const struct record *r = &l->rec;
+	char held[32], idle[32], lease[48], sid[16], pid[16];
+
+	if (l->status != STORE_FOUND) {
+		fprintf(to, "%-19s %-9s %-8s %-12s %-8s %-7s %-7s %-13s %s: %s\n",
+		    report_verdict(l), "-", "-", "-", "-", "-", "-", "-", l->path, l->error);
+		return;
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)r->pid);
+	fprintf(to, "%-19s %-9s %-8s %-12.12s %-8s %-7s %-7s %-13s %s", report_verdict(l),
+	    report_short_id(sid, r->session_id), pid, r->host[0] != '\0' ? r->host : "?",
+	    report_alive(l), report_duration(held, sizeof(held), l->now_wall - r->acquired_at),
+	    report_duration(idle, sizeof(idle), l->decision.idle_ms),
+	    lease_text(lease, sizeof(lease), l->decision.lease_left_ms),
+	    r->workspace[0] != '\0' ? r->workspace : "(unknown)");
+	if (strcmp(r->kind, "run") == 0)
+		fprintf(to, "  [session-lock run: %s]", r->command);
+	fputc('\n', to);
+}
