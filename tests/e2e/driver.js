@@ -298,7 +298,8 @@ function installHooksNow(home) {
 	});
 	fs.appendFileSync(path.join(LOGS, 'install.log'), `== HOME=${home}\n${r.stdout || ''}${r.stderr || ''}\n`);
 	if (r.status !== 0) {
-		throw new Error(`${args.slice(1).join(' ')} exited ${r.status === null ? r.signal : r.status}: ${((r.stderr || '') + (r.stdout || '')).trim().split('\n').slice(-3).join(' | ')}`);
+		const why = (r.stderr || r.stdout || '').trim().split('\n').filter((l) => !/^make(\[\d+\])?: (Entering|Leaving) directory/.test(l)).slice(-4).join(' | ');
+		throw new Error(`install.sh ${args.slice(1).join(' ')} exited ${r.status === null ? r.signal : r.status}: ${why}`);
 	}
 	checkSettings(home);
 	installedOnce = true;
