@@ -80,6 +80,8 @@ struct scan;
  * One default rule. names lists the command names it applies to, separated
  * by spaces; pattern NULL matches any arguments. why is a format with one
  * %s, the command's name. check, when set, must also accept the command.
+ * words, when set, lists arguments of which one must be present (a '*' at
+ * the end of one makes it a prefix): cheaper than a pattern and exact.
  */
 struct rule {
 	const char *names;
@@ -87,6 +89,7 @@ struct rule {
 	unsigned flags;
 	const char *why;
 	int (*check)(struct scan *sc, size_t i);
+	const char *words;
 };
 
 struct classify {
@@ -95,7 +98,7 @@ struct classify {
 	pcre2_code **mutating;
 	char **mutating_src;		/* their text, for the reason */
 	size_t n_mutating;
-	pcre2_code **dflt;		/* by rule index, then SED_SCRIPT; compiled on first use */
+	pcre2_code **dflt;		/* N_SLOTS, compiled on first use */
 	pcre2_match_context *mctx;
 };
 
@@ -139,14 +142,19 @@ struct scan {
 
 #define ARGS	"(?: .*)?"
 
-/* git's options before the subcommand that cannot make it write or run. */
-#define GIT_PRE \
-	"git(?: (?:--no-pager|-P|--no-optional-locks|--literal-pathspecs" \
-	"|--glob-pathspecs|--noglob-pathspecs|--icase-pathspecs" \
-	"|--no-replace-objects|--bare|-C \\S+" \
-	"|(?:--git-dir|--work-tree|--namespace)(?:=| )\\S+" \
-	"|-c (?:color\\.[\\w.-]+|core\\.quotepath|column\\.ui|log\\.[\\w.]+)" \
-	"(?:=\\S*)?))*"
+/*
+ * git: readonly_git() steps over the global options that cannot make git
+ * write or run anything (--no-pager, -C DIR, -c color.*=..., ...), then
+ * accepts a subcommand that only reads, whatever its arguments (bar the
+ * --output and grep -O caught above), or one of the read-only forms below,
+ * each matched against the text from the subcommand on.
+ */
+static const char git_readers[] =
+	"status diff log show blame annotate rev-parse rev-list ls-files ls-tree"
+	" ls-remote grep describe shortlog cat-file merge-base name-rev"
+	" for-each-ref show-ref show-branch whatchanged diff-tree diff-index"
+	" diff-files count-objects check-ignore check-attr check-ref-format"
+	" cherry range-diff var version verify-commit verify-tag";
 
 #define GIT_FILTER \
 	"(?:--contains|--no-contains|--merged|--no-merged|--points-at)" \
@@ -164,85 +172,76 @@ struct scan {
 	"|--no-includes|--show-origin|--show-scope|--name-only|-z|--null" \
 	"|--bool|--int|--bool-or-int|--path|--expiry-date|--fixed-value)"
 
-/* The git subcommands that have a read-only form, for the reason. */
-static const char git_partly_readonly[] =
-	"status diff log show blame annotate rev-parse rev-list ls-files ls-tree"
-	" ls-remote grep describe shortlog cat-file merge-base name-rev"
-	" for-each-ref show-ref show-branch whatchanged diff-tree diff-index"
-	" diff-files count-objects check-ignore check-attr check-ref-format"
-	" cherry range-diff var version verify-commit verify-tag branch tag"
-	" stash config remote reflog worktree notes submodule";
+/* The subcommands git_forms[] are for, in the same order. */
+static const char git_form_names[] =
+	"branch tag stash config remote reflog worktree notes submodule";
 
-/* The git subcommands and forms that only read. */
-static const char git_readonly[] =
-	GIT_PRE " (?:"
-	"(?:status|diff|log|show|blame|annotate|rev-parse|rev-list|ls-files"
-	"|ls-tree|ls-remote|grep|describe|shortlog|cat-file|merge-base"
-	"|name-rev|for-each-ref|show-ref|show-branch|whatchanged|diff-tree"
-	"|diff-index|diff-files|count-objects|check-ignore|check-attr"
-	"|check-ref-format|cherry|range-diff|var|version|verify-commit"
-	"|verify-tag)" ARGS
-	"|branch(?: " BRANCH_OPT ")*"
-	"|branch(?=.* (?:--list|--verbose|--contains|--no-contains|--merged"
+static const char *const git_forms[] = {
+	/* names are patterns only when listing: otherwise they are created */
+	"(?(DEFINE)(?<o>" BRANCH_OPT "))branch"
+	"(?:(?=.* (?:--list|--verbose|--contains|--no-contains|--merged"
 	"|--no-merged|--points-at|-[arvl]*[vl][arvl]*)(?:[ =]|$))"
-	"(?: (?:" BRANCH_OPT "|(?!-)\\S+))*"
-	"|tag(?: " TAG_OPT ")*"
-	"|tag(?=.* (?:-l|--list|-n\\d*|--contains|--no-contains|--merged"
-	"|--no-merged|--points-at)(?:[ =]|$))(?: (?:" TAG_OPT "|(?!-)\\S+))*"
-	"|tag (?:-v|--verify)(?: (?!-)\\S+)+"
-	"|stash (?:list|show)" ARGS
-	"|config(?: " CONFIG_OPT ")* (?:--get|--get-all|--get-regexp"
+	"(?: (?:(?&o)|(?!-)\\S+))*|(?: (?&o))*)",
+	"(?(DEFINE)(?<o>" TAG_OPT "))tag"
+	"(?:(?=.* (?:-l|--list|-n\\d*|--contains|--no-contains|--merged"
+	"|--no-merged|--points-at)(?:[ =]|$))(?: (?:(?&o)|(?!-)\\S+))*"
+	"|(?: (?&o))*| (?:-v|--verify)(?: (?!-)\\S+)+)",
+	"stash (?:list|show)" ARGS,
+	/* git config stops at the first operand: options come first */
+	"config(?: " CONFIG_OPT ")* (?:--get|--get-all|--get-regexp"
 	"|--get-urlmatch|--get-color|--get-colorbool|--list|-l)"
 	"(?: " CONFIG_OPT ")*(?: (?!-)\\S+)*"
-	"|config (?:get|list)" ARGS
-	"|remote(?: -v| --verbose)?"
-	"|remote (?:get-url|show)" ARGS
-	"|reflog(?!.* (?:expire|delete|drop|write)(?: |$))" ARGS
-	"|worktree list" ARGS
-	"|notes (?:list|show)" ARGS
-	"|submodule status" ARGS
-	")|git --version";
+	"|config (?:get|list)" ARGS,
+	"remote(?: -v| --verbose)?|remote (?:get-url|show)" ARGS,
+	"reflog(?!.* (?:expire|delete|drop|write)(?: |$))" ARGS,
+	"worktree list" ARGS,
+	"notes (?:list|show)" ARGS,
+	"submodule status" ARGS,
+};
+
+#define N_GIT_FORMS	(sizeof(git_forms) / sizeof(git_forms[0]))
 
 static int sed_readonly(struct scan *sc, size_t i);
+static int readonly_git(struct scan *sc, size_t i);
 
 static const struct rule rules[] = {
 	/* Mutating whatever else is configured. */
-	{ "tee dd", NULL, RULE_MUTATING, "'%s' writes files", NULL },
+	{ "tee dd", NULL, RULE_MUTATING, "'%s' writes files", NULL, NULL },
 	{ "rm rmdir mv cp mkdir touch chmod chown chgrp ln truncate shred"
 	  " unlink install mkfifo mknod patch", NULL, RULE_MUTATING,
-	  "'%s' changes files", NULL },
+	  "'%s' changes files", NULL, NULL },
 	{ "eval exec source .", NULL, RULE_MUTATING,
-	  "'%s' runs code that cannot be checked", NULL },
+	  "'%s' runs code that cannot be checked", NULL, NULL },
 	{ "sudo doas su", NULL, RULE_MUTATING,
-	  "'%s' runs a command as another user", NULL },
+	  "'%s' runs a command as another user", NULL, NULL },
 	{ "sed", "sed" ARGS " (?:-[^-\\s]*i\\S*|--i\\S*)" ARGS, RULE_MUTATING,
-	  "'sed -i' writes files", NULL },
-	{ "find", "find" ARGS " -delete" ARGS, RULE_MUTATING,
-	  "'find -delete' deletes files", NULL },
-	{ "find", "find" ARGS " -(?:exec|execdir|ok|okdir)" ARGS, RULE_MUTATING,
-	  "'find -exec' runs commands", NULL },
-	{ "find", "find" ARGS " -(?:fprint|fprint0|fprintf|fls)" ARGS,
-	  RULE_MUTATING, "'find -fprint' writes files", NULL },
+	  "'sed -i' writes files", NULL, NULL },
+	{ "find", NULL, RULE_MUTATING, "'find -delete' deletes files", NULL,
+	  "-delete" },
+	{ "find", NULL, RULE_MUTATING, "'find -exec' runs commands", NULL,
+	  "-exec -execdir -ok -okdir" },
+	{ "find", NULL, RULE_MUTATING, "'find -fprint' writes files", NULL,
+	  "-fprint -fprint0 -fprintf -fls" },
 	{ "sort", "sort" ARGS " (?:-[^-\\s]*o\\S*|--o\\S*)" ARGS, RULE_MUTATING,
-	  "'sort -o' writes a file", NULL },
+	  "'sort -o' writes a file", NULL, NULL },
 	{ "sort", "sort" ARGS " --co\\S*" ARGS, RULE_MUTATING,
-	  "'sort --compress-program' runs a program", NULL },
+	  "'sort --compress-program' runs a program", NULL, NULL },
 	{ "tree", "tree" ARGS " (?:-[^-\\s]*o\\S*|--o\\S*)" ARGS, RULE_MUTATING,
-	  "'tree -o' writes a file", NULL },
+	  "'tree -o' writes a file", NULL, NULL },
 	{ "file", "file" ARGS " (?:-[^-\\s]*C\\S*|--c\\S*)" ARGS, RULE_MUTATING,
-	  "'file -C' writes a file", NULL },
+	  "'file -C' writes a file", NULL, NULL },
 	{ "date", "date" ARGS " (?:-[uR]*s\\S*|--s\\S*)" ARGS, RULE_MUTATING,
-	  "'date -s' sets the clock", NULL },
+	  "'date -s' sets the clock", NULL, NULL },
 	{ "less", "less" ARGS " (?:-[^-\\s]*[oO]\\S*|--[lL][oO]\\S*)" ARGS,
-	  RULE_MUTATING, "'less -o' writes a file", NULL },
+	  RULE_MUTATING, "'less -o' writes a file", NULL, NULL },
 	{ "fd fdfind", "(?:fd|fdfind)" ARGS " (?:-[^-\\s]*[xX]\\S*|--exec\\S*)"
-	  ARGS, RULE_MUTATING, "'fd -x' runs commands", NULL },
+	  ARGS, RULE_MUTATING, "'fd -x' runs commands", NULL, NULL },
 	{ "rg", "rg" ARGS " --(?:pre|hostname-bin)(?:=\\S*)?" ARGS,
-	  RULE_MUTATING, "'rg --pre' runs a program", NULL },
-	{ "git", "git" ARGS " --ou\\S*" ARGS, RULE_MUTATING,
-	  "'git --output' writes a file", NULL },
-	{ "git", "git" ARGS " grep" ARGS " (?:-O\\S*|--open-files-in-pager\\S*)"
-	  ARGS, RULE_MUTATING, "'git grep -O' runs a program", NULL },
+	  RULE_MUTATING, "'rg --pre' runs a program", NULL, NULL },
+	{ "git", NULL, RULE_MUTATING, "'git --output' writes a file", NULL,
+	  "--ou*" },
+	{ "git", NULL, RULE_MUTATING, "'git grep -O' runs a program", NULL,
+	  "-O* --open-files-in-pager*" },
 
 	/* Read-only with any arguments. */
 	{ "ls cat head tail wc pwd echo printf grep egrep fgrep stat du df"
@@ -251,46 +250,50 @@ static const struct rule rules[] = {
 	  " sha1sum sha224sum sha256sum sha384sum sha512sum b2sum cksum jq"
 	  " more cd pushd popd dirs : tac rev paste comm join column fold"
 	  " expand unexpand strings base64 seq sleep nproc read ps pgrep wait"
-	  " locale tty groups", NULL, RULE_READONLY, NULL, NULL },
+	  " locale tty groups", NULL, RULE_READONLY, NULL, NULL, NULL },
 	/* ... when no argument can turn into one of the options above. */
 	{ "find sort tree file date less rg fd fdfind", NULL,
-	  RULE_READONLY | RULE_LITERAL, NULL, NULL },
+	  RULE_READONLY | RULE_LITERAL, NULL, NULL, NULL },
 	/* ... in the forms given. */
-	{ "sed", NULL, RULE_READONLY | RULE_LITERAL, NULL, sed_readonly },
-	{ "git", git_readonly, RULE_READONLY | RULE_LITERAL, NULL, NULL },
+	{ "sed", NULL, RULE_READONLY | RULE_LITERAL, NULL, sed_readonly, NULL },
+	{ "git", NULL, RULE_READONLY | RULE_LITERAL, NULL, readonly_git, NULL },
 	{ "uniq", "uniq(?: (?:-[cdDiuz]+|-[cdDiuz]*[fsw] ?\\d+|--(?:count"
 	  "|repeated|all-repeated(?:=\\w+)?|group(?:=\\w+)?|ignore-case|unique"
 	  "|zero-terminated)|--(?:skip-fields|skip-chars|check-chars)(?:=| )"
-	  "\\d+))*(?: (?!-)\\S+)?", RULE_READONLY | RULE_LITERAL, NULL, NULL },
+	  "\\d+))*(?: (?!-)\\S+)?", RULE_READONLY | RULE_LITERAL, NULL, NULL, NULL },
 	{ "xxd", "xxd(?: (?:-[abeupiCdrEvh]\\S*|-[cglnosR](?:\\S+| \\S+)))*"
-	  "(?: (?!-)\\S+)?", RULE_READONLY | RULE_LITERAL, NULL, NULL },
+	  "(?: (?!-)\\S+)?", RULE_READONLY | RULE_LITERAL, NULL, NULL, NULL },
 	{ "awk gawk mawk nawk", "(?:awk|gawk|mawk|nawk)(?: (?:-F|-v) ?\\S+)*"
 	  "(?! -)(?!.*(?:system|[|>]|@load|@include))" ARGS,
-	  RULE_READONLY | RULE_LITERAL, NULL, NULL },
+	  RULE_READONLY | RULE_LITERAL, NULL, NULL, NULL },
 	{ "env", "env(?: (?:-0|--null|-i|-|--ignore-environment|-u ?\\S+"
 	  "|--unset=\\S+|[A-Za-z_]\\w*=\\S*))*", RULE_READONLY | RULE_LITERAL,
-	  NULL, NULL },
+	  NULL, NULL, NULL },
 	{ "command", "command(?: -p)? -[pvV]*[vV][pvV]*" ARGS, RULE_READONLY,
-	  NULL, NULL },
+	  NULL, NULL, NULL },
 	{ "set", "set(?: [-+][a-zA-Z]*(?:o \\w+)?)*", RULE_READONLY, NULL,
+	  NULL, NULL },
+	{ "shopt", "shopt(?: -[supqo]+)*(?: \\w+)*", RULE_READONLY, NULL, NULL,
 	  NULL },
-	{ "shopt", "shopt(?: -[supqo]+)*(?: \\w+)*", RULE_READONLY, NULL, NULL },
 
 	/* Only the reason, so that a user's read-only pattern can still
 	 * accept, say, "make -n". */
 	{ "apt apt-get aptitude dpkg snap brew pip pip3 pipx uv poetry conda"
 	  " mamba npm npx pnpm yarn gem bundle composer cargo rustup",
-	  NULL, RULE_REASON, "'%s' is a package manager", NULL },
+	  NULL, RULE_REASON, "'%s' is a package manager", NULL, NULL },
 	{ "make gmake cmake ninja meson bazel scons gcc g++ cc c++ clang"
 	  " clang++ ld as ar rustc javac mvn gradle tsc go", NULL, RULE_REASON,
-	  "'%s' is a build tool", NULL },
+	  "'%s' is a build tool", NULL, NULL },
 	{ "python python2 python3 node deno bun perl ruby php lua sh bash zsh"
 	  " dash ksh fish tclsh Rscript java pwsh osascript", NULL, RULE_REASON,
-	  "'%s' runs code", NULL },
+	  "'%s' runs code", NULL, NULL },
 };
 
 #define N_RULES	(sizeof(rules) / sizeof(rules[0]))
-#define SED_SCRIPT	N_RULES		/* its slot in classify.dflt */
+/* Slots in classify.dflt after the rules' own. */
+#define SED_SCRIPT	N_RULES
+#define GIT_FORM(k)	(N_RULES + 1 + (k))
+#define N_SLOTS		(N_RULES + 1 + N_GIT_FORMS)
 
 /*
  * A sed script without the commands that write (w, W, s///w) or run (e,
@@ -389,20 +392,28 @@ has_prefix(const char *s, size_t len, const char *lit)
 	return len >= n && memcmp(s, lit, n) == 0;
 }
 
-/* True when name[0..len) is one of the space-separated names in list. */
+/*
+ * The position of name[0..len) among the space-separated names in list,
+ * or SIZE_MAX when it is not there.
+ */
+static size_t
+name_index(const char *list, const char *name, size_t len)
+{
+	size_t k, n;
+
+	for (k = 0; *list != '\0'; k++) {
+		n = strcspn(list, " ");
+		if (n == len && len > 0 && memcmp(list, name, len) == 0)
+			return k;
+		list += n + (list[n] == ' ');
+	}
+	return SIZE_MAX;
+}
+
 static int
 name_in(const char *list, const char *name, size_t len)
 {
-	const char *end;
-
-	for (;;) {
-		end = strchr(list, ' ');
-		if (end == NULL)
-			return strlen(list) == len && memcmp(list, name, len) == 0;
-		if ((size_t)(end - list) == len && memcmp(list, name, len) == 0)
-			return 1;
-		list = end + 1;
-	}
+	return name_index(list, name, len) != SIZE_MAX;
 }
 
 static int
@@ -454,6 +465,36 @@ static int
 weq(const struct scan *sc, size_t i, const char *lit)
 {
 	return eq(wtext(sc, i), sc->w[i].len, lit);
+}
+
+/* True when word j starts with '-' and is not "-" alone. */
+static int
+is_option(const struct scan *sc, size_t j)
+{
+	return sc->w[j].len > 1 && wtext(sc, j)[0] == '-';
+}
+
+/*
+ * True when an argument of the command at word i is in the space-separated
+ * list, where an entry ending in '*' is a prefix.
+ */
+static int
+has_word(const struct scan *sc, size_t i, const char *list)
+{
+	const char *e, *t;
+	size_t j, n, len;
+
+	for (j = i + 1; j < sc->nw; j++) {
+		t = wtext(sc, j);
+		len = sc->w[j].len;
+		for (e = list; *e != '\0'; e += n + (e[n] == ' ')) {
+			n = strcspn(e, " ");
+			if (e[n - 1] == '*' ? len >= n - 1 &&
+			    memcmp(t, e, n - 1) == 0 : len == n && memcmp(t, e, n) == 0)
+				return 1;
+		}
+	}
+	return 0;
 }
 
 /* --- reading words --------------------------------------------------------- */
@@ -969,6 +1010,14 @@ rule_code(const struct scan *sc, size_t r)
 static int
 sed_script_ok(struct scan *sc, const char *s, size_t len)
 {
+	size_t k;
+
+	/* "10,20p", "$p", "1d;5q": line numbers and p d q = ! only */
+	for (k = 0; k < len && strchr("0123456789,$pdq=!; \t\n", s[k]) != NULL &&
+	    s[k] != '\0'; k++)
+		;
+	if (len > 0 && k == len)
+		return 1;
 	return match(sc, default_code(sc, SED_SCRIPT, sed_script_pattern), s,
 	    len) == 1;
 }
@@ -1039,6 +1088,66 @@ sed_readonly(struct scan *sc, size_t i)
 }
 
 /*
+ * Steps over git's global options from word i ("git") on. Returns the
+ * index of the subcommand, or 0 when an option may make git write or run
+ * something (-c core.pager=..., -p, --exec-path=...) or none follows.
+ */
+static size_t
+git_subcommand(const struct scan *sc, size_t i)
+{
+	static const char flags[] =
+		"--no-pager -P --no-optional-locks --literal-pathspecs"
+		" --glob-pathspecs --noglob-pathspecs --icase-pathspecs"
+		" --no-replace-objects --bare";
+	static const char with_value[] = "-C --git-dir --work-tree --namespace";
+	const char *t;
+	size_t j, n;
+
+	for (j = i + 1; j < sc->nw; j++) {
+		t = wtext(sc, j);
+		n = sc->w[j].len;
+		if (!is_option(sc, j))
+			return j;
+		if (name_in(flags, t, n) || has_prefix(t, n, "--git-dir=") ||
+		    has_prefix(t, n, "--work-tree=") || has_prefix(t, n, "--namespace="))
+			continue;
+		if (name_in(with_value, t, n) && j + 1 < sc->nw) {
+			j++;
+			continue;
+		}
+		/* configuration that only changes how output looks */
+		if (eq(t, n, "-c") && j + 1 < sc->nw) {
+			t = wtext(sc, ++j);
+			for (n = 0; n < sc->w[j].len && t[n] != '='; n++)
+				;
+			if (has_prefix(t, n, "color.") || has_prefix(t, n, "log.") ||
+			    eq(t, n, "core.quotepath") || eq(t, n, "column.ui"))
+				continue;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* The git command at word i only reads: see git_readers and git_forms. */
+static int
+readonly_git(struct scan *sc, size_t i)
+{
+	const char *t;
+	size_t j = git_subcommand(sc, i), n, k;
+
+	if (j == 0)
+		return i + 2 == sc->nw && weq(sc, i + 1, "--version");
+	t = wtext(sc, j);
+	n = sc->w[j].len;
+	if (name_in(git_readers, t, n))
+		return 1;
+	k = name_index(git_form_names, t, n);
+	return k < N_GIT_FORMS && match(sc, default_code(sc, GIT_FORM(k),
+	    git_forms[k]), t, sc->blen - sc->w[j].off) == 1;
+}
+
+/*
  * True when setting the variable can change what a command runs or makes
  * it write: the search path, the dynamic loader, the shell's start-up,
  * pagers and tools' option variables, and git's environment (which can
@@ -1106,13 +1215,6 @@ is_keyword(const struct scan *sc, size_t i)
 		if (weq(sc, i, kw[k]))
 			return 1;
 	return 0;
-}
-
-/* True when word j starts with '-' and is not "-" alone. */
-static int
-is_option(const struct scan *sc, size_t j)
-{
-	return sc->w[j].len > 1 && wtext(sc, j)[0] == '-';
 }
 
 /*
@@ -1285,20 +1387,16 @@ static int
 git_reason(struct scan *sc, size_t i)
 {
 	char sub[48];
-	size_t j;
+	const char *t;
+	size_t j = git_subcommand(sc, i), n;
 
-	for (j = i + 1; j < sc->nw; j++) {
-		if (weq(sc, j, "-C") || weq(sc, j, "-c") || weq(sc, j, "--git-dir") ||
-		    weq(sc, j, "--work-tree") || weq(sc, j, "--namespace"))
-			j++;
-		else if (!is_option(sc, j))
-			return say(sc, name_in(git_partly_readonly, wtext(sc, j),
-			    sc->w[j].len) ?
-			    "'git %s' in this form is not on the read-only list" :
-			    "'git %s' is not on the read-only list",
-			    shown(sub, wtext(sc, j), sc->w[j].len));
-	}
-	return say(sc, "'git' with these arguments is not on the read-only list");
+	if (j == 0)
+		return say(sc, "'git' with these options is not on the read-only list");
+	t = wtext(sc, j);
+	n = sc->w[j].len;
+	return say(sc, name_in(git_readers, t, n) || name_in(git_form_names, t, n) ?
+	    "'git %s' in this form is not on the read-only list" :
+	    "'git %s' is not on the read-only list", shown(sub, t, n));
 }
 
 /* Matches the command's text against the rules; 0 READONLY, 1 MUTATING. */
@@ -1319,7 +1417,8 @@ judge(struct scan *sc, size_t i, int opaque)
 	for (r = 0; r < N_RULES; r++) {
 		if (!(rules[r].flags & RULE_MUTATING) || !name_in(rules[r].names, name, nlen))
 			continue;
-		m = rules[r].pattern == NULL ? 1 : match(sc, rule_code(sc, r), text, tlen);
+		m = rules[r].words != NULL ? has_word(sc, i, rules[r].words) :
+		    rules[r].pattern == NULL ? 1 : match(sc, rule_code(sc, r), text, tlen);
 		if (m == 1)
 			return say(sc, rules[r].why, shown_name);
 		if (m < 0)
@@ -1545,7 +1644,7 @@ classify_new(struct classify **out, const char *const *readonly_extra,
 	c->readonly = calloc(n_readonly + 1, sizeof(*c->readonly));
 	c->mutating = calloc(n_mutating + 1, sizeof(*c->mutating));
 	c->mutating_src = calloc(n_mutating + 1, sizeof(*c->mutating_src));
-	c->dflt = calloc(N_RULES + 1, sizeof(*c->dflt));
+	c->dflt = calloc(N_SLOTS, sizeof(*c->dflt));
 	c->mctx = pcre2_match_context_create(NULL);
 	if (c->readonly == NULL || c->mutating == NULL || c->mutating_src == NULL ||
 	    c->dflt == NULL || c->mctx == NULL) {
@@ -1584,7 +1683,7 @@ classify_free(struct classify *c)
 		pcre2_code_free(c->mutating[k]);
 	for (k = 0; c->mutating_src != NULL && k < c->n_mutating; k++)
 		free(c->mutating_src[k]);
-	for (k = 0; c->dflt != NULL && k <= N_RULES; k++)
+	for (k = 0; c->dflt != NULL && k < N_SLOTS; k++)
 		pcre2_code_free(c->dflt[k]);
 	pcre2_match_context_free(c->mctx);
 	free(c->readonly);
