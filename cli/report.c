@@ -112,7 +112,9 @@ report_duration(char *buf, size_t size, int64_t ms)
 {
 	long long s = ms > 0 ? (long long)(ms / 1000) : 0;
 
-	if (s < 60)
+	if (ms > 0 && ms < 10000 && ms % 1000 >= 100)
+		snprintf(buf, size, "%lld.%llds", s, (long long)(ms % 1000 / 100));
+	else if (s < 60)
 		snprintf(buf, size, "%llds", s);
 	else if (s < 3600)
 		snprintf(buf, size, "%lldm%02llds", s / 60, s % 60);

@@ -61,7 +61,7 @@ int report_me(struct holder *me, int as_session);
 void report_as_found(struct inventory_look *l, const struct record *r,
     const struct decision *d, const struct holder *me);
 
-/* "45s", "2m03s", "1h02m", "3d04h" (negative counts as 0). Returns buf. */
+/* "2.5s", "45s", "2m03s", "1h02m", "3d04h" (negative counts as 0). Returns buf. */
 const char *report_duration(char *buf, size_t size, int64_t ms);
 
 /* The first 8 characters of a session id. Returns buf. */

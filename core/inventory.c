@@ -193,8 +193,8 @@ inventory_ctx(struct lock_ctx *ctx, const char *dir, const char *hash,
 		return -1;
 	store_init(&ctx->store, dir, hash);
 	if (workspace == NULL || *workspace == '\0')
-		snprintf(ctx->workspace, sizeof(ctx->workspace), "(unknown: %s)",
-		    ctx->store.record_path);
+		snprintf(ctx->workspace, sizeof(ctx->workspace),
+		    "(unknown: session-lock-%s.json)", ctx->store.hash);
 	return 0;
 }
 
