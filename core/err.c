@@ -15,11 +15,14 @@ err_set(const char *fmt, ...)
 {
 	int saved = errno;
 	size_t n, flen = strlen(fmt);
+	char text[sizeof(last)];
 	va_list ap;
 
+	/* Format aside first: an argument may be err_last() itself. */
 	va_start(ap, fmt);
-	vsnprintf(last, sizeof(last), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	memcpy(last, text, sizeof(last));
 	if (flen > 0 && fmt[flen - 1] == ':') {
 		n = strlen(last);
 		snprintf(last + n, sizeof(last) - n, " %s", strerror(saved));

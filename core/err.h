@@ -18,6 +18,7 @@
  * Records a message and returns -1, so that a failing path can say
  * `return err_set("cannot read '%s'", path);`. When fmt ends with ':' the
  * text of the current errno is appended after ": ". errno is preserved.
+ * err_last() may be one of the arguments (to add context to a message).
  */
 int err_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
