@@ -64,15 +64,15 @@
 #define COMPILE_OPTIONS	(PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_DOTALL)
 
 /* Word flags. */
-#define W_QUOTED	1u	/* part of it was quoted or escaped: not a keyword */
-#define W_OPAQUE	2u	/* may become several words, or one starting with '-' */
-#define W_ASSIGN	4u	/* NAME=value or NAME+=value with NAME unquoted */
+#define W_QUOTED	1u	/* partly quoted or escaped: not a keyword */
+#define W_OPAQUE	2u	/* may split, or start with '-' */
+#define W_ASSIGN	4u	/* NAME=value or NAME+=value, NAME unquoted */
 
 /* Rule flags. */
 #define RULE_MUTATING	1u	/* a match makes the command MUTATING */
 #define RULE_READONLY	2u	/* a match makes it READONLY ... */
 #define RULE_LITERAL	4u	/* ... only when no argument is opaque */
-#define RULE_REASON	8u	/* no verdict: the reason when nothing matched */
+#define RULE_REASON	8u	/* no verdict: the reason if nothing matched */
 
 struct scan;
 
@@ -111,7 +111,7 @@ struct word {
 struct heredoc {
 	size_t off, len;		/* the delimiter, in scan.dbuf */
 	int strip;			/* <<- : leading tabs are ignored */
-	int literal;			/* quoted delimiter: the body is not expanded */
+	int literal;			/* quoted delimiter: no expansion */
 };
 
 /*
@@ -128,7 +128,7 @@ struct scan {
 	size_t blen, bcap;
 	char *dbuf;
 	size_t dlen;
-	size_t wstart;			/* where the word being read begins in buf */
+	size_t wstart;			/* where the word being read begins */
 	struct word *w;
 	size_t nw, wcap;
 	struct heredoc *hd;
@@ -150,8 +150,8 @@ struct scan {
  * each matched against the text from the subcommand on.
  */
 static const char git_readers[] =
-	"status diff log show blame annotate rev-parse rev-list ls-files ls-tree"
-	" ls-remote grep describe shortlog cat-file merge-base name-rev"
+	"status diff log show blame annotate rev-parse rev-list ls-files"
+	" ls-tree ls-remote grep describe shortlog cat-file merge-base name-rev"
 	" for-each-ref show-ref show-branch whatchanged diff-tree diff-index"
 	" diff-files count-objects check-ignore check-attr check-ref-format"
 	" cherry range-diff var version verify-commit verify-tag";
@@ -260,7 +260,8 @@ static const struct rule rules[] = {
 	{ "uniq", "uniq(?: (?:-[cdDiuz]+|-[cdDiuz]*[fsw] ?\\d+|--(?:count"
 	  "|repeated|all-repeated(?:=\\w+)?|group(?:=\\w+)?|ignore-case|unique"
 	  "|zero-terminated)|--(?:skip-fields|skip-chars|check-chars)(?:=| )"
-	  "\\d+))*(?: (?!-)\\S+)?", RULE_READONLY | RULE_LITERAL, NULL, NULL, NULL },
+	  "\\d+))*(?: (?!-)\\S+)?", RULE_READONLY | RULE_LITERAL, NULL, NULL,
+	  NULL },
 	{ "xxd", "xxd(?: (?:-[abeupiCdrEvh]\\S*|-[cglnosR](?:\\S+| \\S+)))*"
 	  "(?: (?!-)\\S+)?", RULE_READONLY | RULE_LITERAL, NULL, NULL, NULL },
 	{ "awk gawk mawk nawk", "(?:awk|gawk|mawk|nawk)(?: (?:-F|-v) ?\\S+)*"
@@ -307,7 +308,8 @@ static const char sed_script_pattern[] =
 	"(?<y>y(?<e>[^\\\\\\n])(?:(?!\\k<e>)[^\\\\\\n]|\\\\[\\s\\S])*+\\k<e>"
 	"(?:(?!\\k<e>)[^\\\\\\n]|\\\\[\\s\\S])*+\\k<e>)"
 	")"
-	"[\\s;]*+(?>(?:(?&ad)(?:\\s*+,\\s*+(?:(?&ad)|[+~]\\d++))?\\s*+(?:!\\s*+)?)?"
+	"[\\s;]*+"
+	"(?>(?:(?&ad)(?:\\s*+,\\s*+(?:(?&ad)|[+~]\\d++))?\\s*+(?:!\\s*+)?)?"
 	"(?:[pPdDnNgGhHxlz=F{}]|[qQ][ \\t]*+\\d*+|[btT](?:[ \\t]*+[^;\\s}]++)?"
 	"|:[ \\t]*+[^;\\s]++|[aicrR#][^\\n]*+|(?&s)|(?&y))[\\s;]*+)++";
 
@@ -355,7 +357,8 @@ shown(char out[48], const char *s, size_t len)
 static int
 is_name_start(char ch)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    ch == '_';
 }
 
 static int
@@ -490,14 +493,15 @@ has_word(const struct scan *sc, size_t i, const char *list)
 		for (e = list; *e != '\0'; e += n + (e[n] == ' ')) {
 			n = strcspn(e, " ");
 			if (e[n - 1] == '*' ? len >= n - 1 &&
-			    memcmp(t, e, n - 1) == 0 : len == n && memcmp(t, e, n) == 0)
+			    memcmp(t, e, n - 1) == 0 :
+			    len == n && memcmp(t, e, n) == 0)
 				return 1;
 		}
 	}
 	return 0;
 }
 
-/* --- reading words --------------------------------------------------------- */
+/* --- reading words ------------------------------------------------------ */
 
 static int read_dquote(struct scan *sc, unsigned *flags);
 
@@ -560,7 +564,8 @@ read_braced(struct scan *sc, unsigned *flags, int quoted)
 			for (q++; *q != '"'; q++) {
 				if (*q == '\0')
 					return say(sc, "unterminated quote");
-				if (*q == '`' || (*q == '$' && (q[1] == '(' || q[1] == '[')))
+				if (*q == '`' || (*q == '$' &&
+				    (q[1] == '(' || q[1] == '[')))
 					return say(sc, "command substitution");
 				if (*q == '\\' && q[1] != '\0')
 					q++;
@@ -610,7 +615,8 @@ read_dollar(struct scan *sc, unsigned *flags, int quoted)
 	if (is_name_start(n)) {
 		for (q = p + 2; is_name_char(*q); q++)
 			;
-	} else if ((n >= '0' && n <= '9') || (n != '\0' && strchr("@*#?$!-", n))) {
+	} else if ((n >= '0' && n <= '9') ||
+	    (n != '\0' && strchr("@*#?$!-", n) != NULL)) {
 		q = p + 2;
 	} else {
 		sc->p = p + 1;
@@ -644,7 +650,7 @@ read_dquote(struct scan *sc, unsigned *flags)
 				p += 2;
 				continue;
 			}
-			if (p[1] == '$' || p[1] == '`' || p[1] == '"' || p[1] == '\\') {
+			if (p[1] != '\0' && strchr("$`\"\\", p[1]) != NULL) {
 				if (put(sc, p[1]))
 					return 1;
 				p += 2;
@@ -719,7 +725,8 @@ read_word(struct scan *sc, unsigned *flags)
 				return 1;
 			continue;
 		case '*': case '?': case '[':
-			if (sc->blen == sc->wstart || sc->buf[sc->wstart] == '-')
+			if (sc->blen == sc->wstart ||
+			    sc->buf[sc->wstart] == '-')
 				*flags |= W_OPAQUE;
 			break;
 		case '{':
@@ -734,14 +741,15 @@ read_word(struct scan *sc, unsigned *flags)
 				*flags |= W_OPAQUE;
 			break;
 		case '+':
-			if (plain && sc->p[1] == '=' &&
-			    is_name(sc->buf + sc->wstart, sc->blen - sc->wstart)) {
+			if (plain && sc->p[1] == '=' && is_name(sc->buf +
+			    sc->wstart, sc->blen - sc->wstart)) {
 				*flags |= W_ASSIGN;
 				plain = 0;
 			}
 			break;
 		case '=':
-			if (plain && is_name(sc->buf + sc->wstart, sc->blen - sc->wstart))
+			if (plain && is_name(sc->buf + sc->wstart,
+			    sc->blen - sc->wstart))
 				*flags |= W_ASSIGN;
 			plain = 0;
 			break;
@@ -907,7 +915,8 @@ read_redirect(struct scan *sc)
 		return 1;
 	len = sc->blen - sc->wstart;
 	if (heredoc)
-		r = add_heredoc(sc, sc->buf + sc->wstart, len, flags & W_QUOTED, strip);
+		r = add_heredoc(sc, sc->buf + sc->wstart, len,
+		    flags & W_QUOTED, strip);
 	else if (out && !harmless_target(sc->buf + sc->wstart, len, flags, dup))
 		r = say(sc, "redirection to a file");
 	sc->blen = save;
@@ -952,7 +961,8 @@ read_heredocs(struct scan *sc)
 			    memcmp(s, sc->dbuf + h->off, h->len) == 0)
 				break;
 			if (!h->literal && line_substitutes(line, eol))
-				return say(sc, "command substitution in a here-document");
+				return say(sc,
+				    "command substitution in a here-document");
 		}
 	}
 	sc->nhd = 0;
@@ -1013,13 +1023,19 @@ sed_script_ok(struct scan *sc, const char *s, size_t len)
 	size_t k;
 
 	/* "10,20p", "$p", "1d;5q": line numbers and p d q = ! only */
-	for (k = 0; k < len && strchr("0123456789,$pdq=!; \t\n", s[k]) != NULL &&
-	    s[k] != '\0'; k++)
+	for (k = 0; k < len && s[k] != '\0' &&
+	    strchr("0123456789,$pdq=!; \t\n", s[k]) != NULL; k++)
 		;
 	if (len > 0 && k == len)
 		return 1;
 	return match(sc, default_code(sc, SED_SCRIPT, sed_script_pattern), s,
 	    len) == 1;
+}
+
+static int
+sed_word_ok(struct scan *sc, size_t j)
+{
+	return sed_script_ok(sc, wtext(sc, j), sc->w[j].len);
 }
 
 /*
@@ -1031,6 +1047,9 @@ sed_script_ok(struct scan *sc, const char *s, size_t len)
 static int
 sed_readonly(struct scan *sc, size_t i)
 {
+	static const char sed_flags[] =
+		"--quiet --silent --regexp-extended --separate --unbuffered"
+		" --null-data --zero-terminated --posix --debug";
 	const char *t, *script = NULL;
 	size_t j, k, n, slen = 0;
 	int have_e = 0, sandbox = 0, ends = 0;
@@ -1054,15 +1073,12 @@ sed_readonly(struct scan *sc, size_t i)
 					return 0;
 			} else if (eq(t, n, "--expression")) {
 				have_e = 1;
-				if (++j == sc->nw || !sed_script_ok(sc, wtext(sc, j), sc->w[j].len))
+				if (++j == sc->nw || !sed_word_ok(sc, j))
 					return 0;
 			} else if (eq(t, n, "--sandbox"))
 				sandbox = 1;
-			else if (!eq(t, n, "--quiet") && !eq(t, n, "--silent") &&
-			    !eq(t, n, "--regexp-extended") && !eq(t, n, "--separate") &&
-			    !eq(t, n, "--unbuffered") && !eq(t, n, "--null-data") &&
-			    !eq(t, n, "--zero-terminated") && !eq(t, n, "--posix") &&
-			    !eq(t, n, "--debug") && !has_prefix(t, n, "--line-length="))
+			else if (!name_in(sed_flags, t, n) &&
+			    !has_prefix(t, n, "--line-length="))
 				return 0;
 			continue;
 		}
@@ -1075,8 +1091,8 @@ sed_readonly(struct scan *sc, size_t i)
 				return 0;
 			if (t[k] == 'e') {
 				have_e = 1;
-				if (k + 1 < n ? !sed_script_ok(sc, t + k + 1, n - k - 1) :
-				    !sed_script_ok(sc, wtext(sc, j), sc->w[j].len))
+				if (k + 1 < n ? !sed_script_ok(sc, t + k + 1,
+				    n - k - 1) : !sed_word_ok(sc, j))
 					return 0;
 			}
 			break;
@@ -1109,7 +1125,8 @@ git_subcommand(const struct scan *sc, size_t i)
 		if (!is_option(sc, j))
 			return j;
 		if (name_in(flags, t, n) || has_prefix(t, n, "--git-dir=") ||
-		    has_prefix(t, n, "--work-tree=") || has_prefix(t, n, "--namespace="))
+		    has_prefix(t, n, "--work-tree=") ||
+		    has_prefix(t, n, "--namespace="))
 			continue;
 		if (name_in(with_value, t, n) && j + 1 < sc->nw) {
 			j++;
@@ -1120,7 +1137,8 @@ git_subcommand(const struct scan *sc, size_t i)
 			t = wtext(sc, ++j);
 			for (n = 0; n < sc->w[j].len && t[n] != '='; n++)
 				;
-			if (has_prefix(t, n, "color.") || has_prefix(t, n, "log.") ||
+			if (has_prefix(t, n, "color.") ||
+			    has_prefix(t, n, "log.") ||
 			    eq(t, n, "core.quotepath") || eq(t, n, "column.ui"))
 				continue;
 		}
@@ -1157,8 +1175,9 @@ static int
 risky_assignment(const char *s, size_t len)
 {
 	static const char *const names[] = {
-		"PATH", "BASH_ENV", "ENV", "IFS", "SHELLOPTS", "BASHOPTS", "PS4",
-		"PROMPT_COMMAND", "LESS", "LESSOPEN", "LESSCLOSE", "MORE",
+		"PATH", "BASH_ENV", "ENV", "IFS", "SHELLOPTS", "BASHOPTS",
+		"PS4", "PROMPT_COMMAND", "LESS", "LESSOPEN", "LESSCLOSE",
+		"MORE",
 		"RIPGREP_CONFIG_PATH", "GREP_OPTIONS", "MANPAGER", "EDITOR",
 		"VISUAL", "HOME", "XDG_CONFIG_HOME", NULL,
 	};
@@ -1242,7 +1261,8 @@ skip_xargs(struct scan *sc, size_t i, size_t *cmd)
 		t = wtext(sc, j);
 		n = sc->w[j].len;
 		if (sc->w[j].flags & W_OPAQUE)
-			return say(sc, "'xargs' has an option that may expand to anything");
+			return say(sc, "'xargs' has an option that may expand "
+			    "to anything");
 		if (eq(t, n, "--")) {
 			j++;
 			break;
@@ -1252,7 +1272,8 @@ skip_xargs(struct scan *sc, size_t i, size_t *cmd)
 			nlen = (e != NULL ? (size_t)(e - t) : n) - 2;
 			known = 0;
 			for (k = 0; flag[k] != NULL && !known; k++)
-				known = eq(t + 2, nlen, flag[k]) && (e == NULL || k >= 6);
+				known = eq(t + 2, nlen, flag[k]) &&
+				    (e == NULL || k >= 6);
 			for (k = 0; with_arg[k] != NULL && !known; k++)
 				if (eq(t + 2, nlen, with_arg[k])) {
 					known = 1;
@@ -1260,8 +1281,8 @@ skip_xargs(struct scan *sc, size_t i, size_t *cmd)
 						j++;
 				}
 			if (!known || j >= sc->nw)
-				return say(sc, "'xargs' option '%s' is not understood",
-				    shown(shown_opt, t, n));
+				return say(sc, "'xargs' option '%s' is not "
+				    "understood", shown(shown_opt, t, n));
 			continue;
 		}
 		for (k = 1; k < n; k++) {
@@ -1270,11 +1291,11 @@ skip_xargs(struct scan *sc, size_t i, size_t *cmd)
 			if (strchr("eil", t[k]) != NULL)
 				break;
 			if (strchr("aEdILnPs", t[k]) == NULL)
-				return say(sc, "'xargs' option '%s' is not understood",
-				    shown(shown_opt, t, n));
+				return say(sc, "'xargs' option '%s' is not "
+				    "understood", shown(shown_opt, t, n));
 			if (k + 1 == n && ++j == sc->nw)
-				return say(sc, "'xargs' option '%s' lacks its value",
-				    shown(shown_opt, t, n));
+				return say(sc, "'xargs' option '%s' lacks its "
+				    "value", shown(shown_opt, t, n));
 			break;
 		}
 	}
@@ -1309,7 +1330,8 @@ unwrap(struct scan *sc, size_t *ip, int *appended)
 		} else if (weq(sc, i, "timeout")) {
 			while (j < sc->nw && is_option(sc, j)) {
 				t = wtext(sc, j);
-				if (eq(t, sc->w[j].len, "-s") || eq(t, sc->w[j].len, "-k"))
+				if (eq(t, sc->w[j].len, "-s") ||
+				    eq(t, sc->w[j].len, "-k"))
 					j++;
 				j++;
 			}
@@ -1326,11 +1348,11 @@ unwrap(struct scan *sc, size_t *ip, int *appended)
 				else if (sc->w[j].flags & W_ASSIGN) {
 					if (check_assignment(sc, j))
 						return 1;
-				} else if (!weq(sc, j, "-i") && !weq(sc, j, "-") &&
-				    !weq(sc, j, "--ignore-environment") &&
-				    !has_prefix(wtext(sc, j), sc->w[j].len, "--unset=") &&
-				    !(has_prefix(wtext(sc, j), sc->w[j].len, "-u") &&
-				    sc->w[j].len > 2))
+				} else if (!name_in("-i - --ignore-environment",
+				    wtext(sc, j), sc->w[j].len) &&
+				    !has_prefix(wtext(sc, j), sc->w[j].len,
+				    "-u") && !has_prefix(wtext(sc, j),
+				    sc->w[j].len, "--unset="))
 					break;
 			}
 			if (j >= sc->nw || is_option(sc, j))
@@ -1377,7 +1399,8 @@ check_export(struct scan *sc, size_t i)
 				return 1;
 		} else if (!weq(sc, j, "-p") && !(sc->w[j].flags == 0 &&
 		    is_name(wtext(sc, j), sc->w[j].len)))
-			return say(sc, "'export' with these arguments is not on the read-only list");
+			return say(sc, "'export' with these arguments is not "
+			    "on the read-only list");
 	}
 	return 0;
 }
@@ -1391,10 +1414,12 @@ git_reason(struct scan *sc, size_t i)
 	size_t j = git_subcommand(sc, i), n;
 
 	if (j == 0)
-		return say(sc, "'git' with these options is not on the read-only list");
+		return say(sc, "'git' with these options is not on the "
+		    "read-only list");
 	t = wtext(sc, j);
 	n = sc->w[j].len;
-	return say(sc, name_in(git_readers, t, n) || name_in(git_form_names, t, n) ?
+	return say(sc, name_in(git_readers, t, n) ||
+	    name_in(git_form_names, t, n) ?
 	    "'git %s' in this form is not on the read-only list" :
 	    "'git %s' is not on the read-only list", shown(sub, t, n));
 }
@@ -1415,22 +1440,30 @@ judge(struct scan *sc, size_t i, int opaque)
 			return say(sc, "'%s' matches the mutating pattern '%s'",
 			    shown_name, c->mutating_src[k]);
 	for (r = 0; r < N_RULES; r++) {
-		if (!(rules[r].flags & RULE_MUTATING) || !name_in(rules[r].names, name, nlen))
+		if (!(rules[r].flags & RULE_MUTATING) ||
+		    !name_in(rules[r].names, name, nlen))
 			continue;
-		m = rules[r].words != NULL ? has_word(sc, i, rules[r].words) :
-		    rules[r].pattern == NULL ? 1 : match(sc, rule_code(sc, r), text, tlen);
+		if (rules[r].words != NULL)
+			m = has_word(sc, i, rules[r].words);
+		else if (rules[r].pattern != NULL)
+			m = match(sc, rule_code(sc, r), text, tlen);
+		else
+			m = 1;
 		if (m == 1)
 			return say(sc, rules[r].why, shown_name);
 		if (m < 0)
-			return say(sc, "'%s' is too complex to check", shown_name);
+			return say(sc, "'%s' is too complex to check",
+			    shown_name);
 	}
 	if (eq(name, nlen, "export"))
 		return check_export(sc, i);
 	for (r = 0; r < N_RULES; r++) {
-		if (!(rules[r].flags & RULE_READONLY) || !name_in(rules[r].names, name, nlen))
+		if (!(rules[r].flags & RULE_READONLY) ||
+		    !name_in(rules[r].names, name, nlen))
 			continue;
 		known = 1;
-		if (rules[r].pattern != NULL && match(sc, rule_code(sc, r), text, tlen) != 1)
+		if (rules[r].pattern != NULL &&
+		    match(sc, rule_code(sc, r), text, tlen) != 1)
 			continue;
 		if (rules[r].check != NULL && !rules[r].check(sc, i))
 			continue;
@@ -1448,16 +1481,17 @@ judge(struct scan *sc, size_t i, int opaque)
 		blocked = 1;
 	}
 	if (blocked)
-		return say(sc, "'%s' has an argument that may expand to an option",
-		    shown_name);
+		return say(sc, "'%s' has an argument that may expand to an "
+		    "option", shown_name);
 	for (r = 0; r < N_RULES; r++)
-		if ((rules[r].flags & RULE_REASON) && name_in(rules[r].names, name, nlen))
+		if ((rules[r].flags & RULE_REASON) &&
+		    name_in(rules[r].names, name, nlen))
 			return say(sc, rules[r].why, shown_name);
 	if (eq(name, nlen, "git"))
 		return git_reason(sc, i);
 	if (known)
-		return say(sc, "'%s' with these arguments is not on the read-only list",
-		    shown_name);
+		return say(sc, "'%s' with these arguments is not on the "
+		    "read-only list", shown_name);
 	return say(sc, "'%s' is not on the read-only list", shown_name);
 }
 
@@ -1490,11 +1524,13 @@ end_command(struct scan *sc)
 	 * Bash evaluates array subscripts in the names given to these, so
 	 * 'a[$(cmd)]' runs cmd even in single quotes.
 	 */
-	names_vars = name_in("read printf test [ export", wtext(sc, i), sc->w[i].len);
+	names_vars = name_in("read printf test [ export", wtext(sc, i),
+	    sc->w[i].len);
 	for (j = i + 1; j < sc->nw; j++) {
 		if (sc->w[j].flags & W_OPAQUE)
 			opaque = 1;
-		if (names_vars && (memmem(wtext(sc, j), sc->w[j].len, "$(", 2) != NULL ||
+		if (names_vars &&
+		    (memmem(wtext(sc, j), sc->w[j].len, "$(", 2) != NULL ||
 		    memchr(wtext(sc, j), '`', sc->w[j].len) != NULL)) {
 			r = say(sc, "command substitution in a variable name");
 			goto out;
@@ -1581,7 +1617,8 @@ classify_bash(const struct classify *c, const char *command, char *why,
 		return BASH_MUTATING;
 	}
 	len = strlen(command);
-	if (len > (SIZE_MAX - 2) / 2 || (sc.buf = malloc(2 * len + 2)) == NULL) {
+	if (len > (SIZE_MAX - 2) / 2 ||
+	    (sc.buf = malloc(2 * len + 2)) == NULL) {
 		say(&sc, "out of memory");
 		return BASH_MUTATING;
 	}
@@ -1613,14 +1650,17 @@ compile_user(pcre2_code **codes, const char *const *src, size_t n,
 
 	for (k = 0; k < n; k++) {
 		if (src[k] == NULL)
-			return err_set("%s pattern %zu is missing", what, k + 1);
-		codes[k] = pcre2_compile((PCRE2_SPTR)src[k], PCRE2_ZERO_TERMINATED,
-		    COMPILE_OPTIONS, &code, &off, NULL);
+			return err_set("%s pattern %zu is missing", what,
+			    k + 1);
+		codes[k] = pcre2_compile((PCRE2_SPTR)src[k],
+		    PCRE2_ZERO_TERMINATED, COMPILE_OPTIONS, &code, &off, NULL);
 		if (codes[k] == NULL) {
 			if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
-				snprintf((char *)msg, sizeof(msg), "error %d", code);
-			return err_set("invalid %s pattern '%.200s': %s at offset %zu",
-			    what, src[k], (const char *)msg, (size_t)off);
+				snprintf((char *)msg, sizeof(msg), "error %d",
+				    code);
+			return err_set("invalid %s pattern '%.200s': %s at "
+			    "offset %zu", what, src[k], (const char *)msg,
+			    (size_t)off);
 		}
 	}
 	return 0;
@@ -1646,15 +1686,17 @@ classify_new(struct classify **out, const char *const *readonly_extra,
 	c->mutating_src = calloc(n_mutating + 1, sizeof(*c->mutating_src));
 	c->dflt = calloc(N_SLOTS, sizeof(*c->dflt));
 	c->mctx = pcre2_match_context_create(NULL);
-	if (c->readonly == NULL || c->mutating == NULL || c->mutating_src == NULL ||
-	    c->dflt == NULL || c->mctx == NULL) {
+	if (c->readonly == NULL || c->mutating == NULL ||
+	    c->mutating_src == NULL || c->dflt == NULL || c->mctx == NULL) {
 		err_set("cannot set up the command classifier:");
 		goto fail;
 	}
 	pcre2_set_match_limit(c->mctx, CLASSIFY_MATCH_LIMIT);
 	pcre2_set_depth_limit(c->mctx, CLASSIFY_DEPTH_LIMIT);
-	if (compile_user(c->readonly, readonly_extra, n_readonly, "read-only") < 0 ||
-	    compile_user(c->mutating, mutating_extra, n_mutating, "mutating") < 0)
+	if (compile_user(c->readonly, readonly_extra, n_readonly,
+	    "read-only") < 0 ||
+	    compile_user(c->mutating, mutating_extra, n_mutating,
+	    "mutating") < 0)
 		goto fail;
 	for (k = 0; k < n_mutating; k++) {
 		c->mutating_src[k] = strdup(mutating_extra[k]);

@@ -375,28 +375,39 @@ teardown(void)
 	defaults = NULL;
 }
 
-/* The reason the defaults give for command, in a static buffer. */
+/* The reason given by the last call to judge() or why_of(). */
+static char why[256];
+
+static enum bash_class
+judge(const struct classify *c, const char *command)
+{
+	return classify_bash(c, command, why, sizeof(why));
+}
+
+/* The reason the defaults give for command. */
 static const char *
 why_of(const char *command)
 {
-	static char why[256];
-
-	classify_bash(defaults, command, why, sizeof(why));
+	judge(defaults, command);
 	return why;
 }
+
+/* Asserts that the last error names s. */
+#define ck_assert_err_has(s) \
+	ck_assert_msg(strstr(err_last(), (s)) != NULL, "%s", err_last())
 
 START_TEST(table_entry)
 {
 	const struct example *e = &table[_i];
-	char why[256];
 
-	ck_assert_msg(classify_bash(defaults, e->command, why, sizeof(why)) ==
-	    e->expect, "'%s' should be %s (why: %s)", e->command,
+	ck_assert_msg(judge(defaults, e->command) == e->expect,
+	    "'%s' should be %s (why: %s)", e->command,
 	    e->expect == RO ? "READONLY" : "MUTATING", why);
 	if (e->expect == RO)
 		ck_assert_str_eq(why, "");
 	else
-		ck_assert_msg(why[0] != '\0', "'%s' gave no reason", e->command);
+		ck_assert_msg(why[0] != '\0', "'%s' gave no reason",
+		    e->command);
 }
 END_TEST
 
@@ -413,16 +424,20 @@ START_TEST(reasons_name_the_cause)
 	ck_assert_str_eq(why_of("echo `id`"), "command substitution");
 	ck_assert_str_eq(why_of("diff <(ls a) b"), "process substitution");
 	ck_assert_str_eq(why_of("sed -i s/a/b/ f"), "'sed -i' writes files");
-	ck_assert_str_eq(why_of("find . -delete"), "'find -delete' deletes files");
+	ck_assert_str_eq(why_of("find . -delete"),
+	    "'find -delete' deletes files");
 	ck_assert_str_eq(why_of("make -j8"), "'make' is a build tool");
 	ck_assert_str_eq(why_of("python3 x.py"), "'python3' runs code");
 	ck_assert_str_eq(why_of("npm ci"), "'npm' is a package manager");
 	ck_assert_str_eq(why_of("rm -rf build"), "'rm' changes files");
-	ck_assert_str_eq(why_of("frobnicate"), "'frobnicate' is not on the read-only list");
-	ck_assert_str_eq(why_of("git commit -m x"), "'git commit' is not on the read-only list");
+	ck_assert_str_eq(why_of("frobnicate"),
+	    "'frobnicate' is not on the read-only list");
+	ck_assert_str_eq(why_of("git commit -m x"),
+	    "'git commit' is not on the read-only list");
 	ck_assert_str_eq(why_of("git branch x"),
 	    "'git branch' in this form is not on the read-only list");
-	ck_assert_str_eq(why_of("PATH=. ls"), "setting 'PATH' may change what runs");
+	ck_assert_str_eq(why_of("PATH=. ls"),
+	    "setting 'PATH' may change what runs");
 	ck_assert_str_eq(why_of("find . $x"),
 	    "'find' has an argument that may expand to an option");
 	ck_assert_str_eq(why_of("cat 'x"), "unterminated quote");
@@ -435,56 +450,58 @@ END_TEST
 
 START_TEST(reason_is_cut_to_fit_and_cleared)
 {
-	char why[8];
+	char small[8];
 
-	ck_assert_int_eq(classify_bash(defaults, "echo x > f", why, sizeof(why)), MUT);
-	ck_assert_str_eq(why, "redirec");
-	ck_assert_int_eq(classify_bash(defaults, "ls", why, sizeof(why)), RO);
-	ck_assert_str_eq(why, "");
-	memcpy(why, "abc", 4);
-	ck_assert_int_eq(classify_bash(defaults, "rm x", why, 0), MUT);
-	ck_assert_str_eq(why, "abc");
+	ck_assert_int_eq(classify_bash(defaults, "echo x > f", small,
+	    sizeof(small)), MUT);
+	ck_assert_str_eq(small, "redirec");
+	ck_assert_int_eq(classify_bash(defaults, "ls", small, sizeof(small)),
+	    RO);
+	ck_assert_str_eq(small, "");
+	memcpy(small, "abc", 4);
+	ck_assert_int_eq(classify_bash(defaults, "rm x", small, 0), MUT);
+	ck_assert_str_eq(small, "abc");
 }
 END_TEST
 
 START_TEST(reason_shows_names_safely)
 {
-	const char *why = why_of("\001\x7f\\'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH x");
-
-	ck_assert_str_eq(why, "'???abcdefghijklmnopqrstuvwxyz0123456789A...' is not on the read-only list");
+	ck_assert_str_eq(why_of("\001\x7f\\'abcdefghijklmnopqrstuvwxyz"
+	    "0123456789ABCDEFGH x"), "'???abcdefghijklmnopqrstuvwxyz"
+	    "0123456789A...' is not on the read-only list");
 }
 END_TEST
 
 START_TEST(null_arguments_are_mutating)
 {
-	char why[64];
-
-	ck_assert_int_eq(classify_bash(defaults, NULL, why, sizeof(why)), MUT);
-	ck_assert_int_eq(classify_bash(NULL, "ls", why, sizeof(why)), MUT);
+	ck_assert_int_eq(judge(defaults, NULL), MUT);
+	ck_assert_str_eq(why, "nothing to classify");
+	ck_assert_int_eq(judge(NULL, "ls"), MUT);
 	classify_free(NULL);
 }
 END_TEST
 
-/* --- the user's patterns --------------------------------------------------- */
+/* --- the user's patterns ------------------------------------------------ */
 
 START_TEST(extra_readonly_pattern_accepts_a_command)
 {
 	const char *ro[] = { "mytool --check( .*)?" };
 	struct classify *c;
-	char why[256];
 
 	ck_assert_int_eq(classify_new(&c, ro, 1, NULL, 0), 0);
-	ck_assert_int_eq(classify_bash(c, "mytool --check", why, sizeof(why)), RO);
-	ck_assert_int_eq(classify_bash(c, "mytool --check src | head", why, sizeof(why)), RO);
-	ck_assert_int_eq(classify_bash(c, "cd x && LC_ALL=C mytool --check", why, sizeof(why)), RO);
+	ck_assert_int_eq(judge(c, "mytool --check"), RO);
+	ck_assert_int_eq(judge(c, "mytool --check src | head"), RO);
+	ck_assert_int_eq(judge(c, "cd x && LC_ALL=C mytool --check"),
+	    RO);
 	/* anchored at both ends */
-	ck_assert_int_eq(classify_bash(c, "mytool --fix", why, sizeof(why)), MUT);
-	ck_assert_int_eq(classify_bash(c, "xmytool --check", why, sizeof(why)), MUT);
+	ck_assert_int_eq(judge(c, "mytool --fix"), MUT);
+	ck_assert_int_eq(judge(c, "xmytool --check"), MUT);
 	/* redirections are judged apart from the pattern */
-	ck_assert_int_eq(classify_bash(c, "mytool --check > out", why, sizeof(why)), MUT);
+	ck_assert_int_eq(judge(c, "mytool --check > out"), MUT);
 	/* a user rule, like the literal defaults, refuses opaque arguments */
-	ck_assert_int_eq(classify_bash(c, "mytool --check $opts", why, sizeof(why)), MUT);
-	ck_assert_str_eq(why, "'mytool' has an argument that may expand to an option");
+	ck_assert_int_eq(judge(c, "mytool --check $opts"), MUT);
+	ck_assert_str_eq(why,
+	    "'mytool' has an argument that may expand to an option");
 	classify_free(c);
 }
 END_TEST
@@ -507,12 +524,12 @@ START_TEST(extra_mutating_pattern_overrides_a_default_reader)
 {
 	const char *mut[] = { "cat .*secret.*" };
 	struct classify *c;
-	char why[256];
 
 	ck_assert_int_eq(classify_new(&c, NULL, 0, mut, 1), 0);
-	ck_assert_int_eq(classify_bash(c, "cat notes/secret.txt", why, sizeof(why)), MUT);
-	ck_assert_str_eq(why, "'cat' matches the mutating pattern 'cat .*secret.*'");
-	ck_assert_int_eq(classify_bash(c, "cat notes/plain.txt", why, sizeof(why)), RO);
+	ck_assert_int_eq(judge(c, "cat notes/secret.txt"), MUT);
+	ck_assert_str_eq(why,
+	    "'cat' matches the mutating pattern 'cat .*secret.*'");
+	ck_assert_int_eq(judge(c, "cat notes/plain.txt"), RO);
 	classify_free(c);
 }
 END_TEST
@@ -543,12 +560,12 @@ START_TEST(invalid_pattern_is_named)
 
 	ck_assert_int_eq(classify_new(&c, ro, 2, NULL, 0), -1);
 	ck_assert_ptr_eq(c, (struct classify *)&c);
-	ck_assert_msg(strstr(err_last(), "read-only pattern 'foo('") != NULL, "%s", err_last());
-	ck_assert_msg(strstr(err_last(), "at offset 4") != NULL, "%s", err_last());
-	ck_assert_msg(strstr(err_last(), "missing closing parenthesis") != NULL, "%s", err_last());
+	ck_assert_err_has("read-only pattern 'foo('");
+	ck_assert_err_has("at offset 4");
+	ck_assert_err_has("missing closing parenthesis");
 
 	ck_assert_int_eq(classify_new(&c, NULL, 0, mut, 1), -1);
-	ck_assert_msg(strstr(err_last(), "mutating pattern '[z-a]'") != NULL, "%s", err_last());
+	ck_assert_err_has("mutating pattern '[z-a]'");
 }
 END_TEST
 
@@ -558,7 +575,7 @@ START_TEST(missing_pattern_is_refused)
 	struct classify *c;
 
 	ck_assert_int_eq(classify_new(&c, ro, 2, NULL, 0), -1);
-	ck_assert_msg(strstr(err_last(), "pattern 2 is missing") != NULL, "%s", err_last());
+	ck_assert_err_has("pattern 2 is missing");
 	ck_assert_int_eq(classify_new(&c, NULL, 1, NULL, 0), -1);
 }
 END_TEST
@@ -569,7 +586,7 @@ START_TEST(catastrophic_user_pattern_is_bounded)
 	const char *ro[] = { "ls (x+x+)+" };
 	const char *mut[] = { "ls (x+x+)+" };
 	struct classify *c;
-	char cmd[64], why[128];
+	char cmd[64];
 
 	memset(cmd, 'x', 50);
 	memcpy(cmd, "ls ", 3);
@@ -581,13 +598,13 @@ START_TEST(catastrophic_user_pattern_is_bounded)
 	/* ... and a mutating one that gives up counts as a match */
 	ck_assert_int_eq(classify_new(&c, NULL, 0, mut, 1), 0);
 	ck_assert_int_eq(classify_bash(c, "ls", NULL, 0), RO);
-	ck_assert_int_eq(classify_bash(c, cmd, why, sizeof(why)), MUT);
+	ck_assert_int_eq(judge(c, cmd), MUT);
 	ck_assert_str_eq(why, "'ls' matches the mutating pattern 'ls (x+x+)+'");
 	classify_free(c);
 }
 END_TEST
 
-/* --- hostile input --------------------------------------------------------- */
+/* --- hostile input ------------------------------------------------------ */
 
 /* A string of n copies of unit after prefix, and suffix; caller frees. */
 static char *
@@ -615,10 +632,10 @@ START_TEST(hostile_input_is_bounded)
 	} cases[] = {
 		{ "echo \"", "a", 1 << 20, "\"", RO },		/* 1 MB */
 		{ "ls ", "a ", 1 << 19, "", RO },		/* 512k words */
-		{ "", "ls;", 1 << 17, "", RO },			/* 128k commands */
-		{ "", "\"'", 10000, "", MUT },			/* 10k quotes, open */
-		{ "echo ", "\"'\"", 10000, "", RO },		/* 10k quoted quotes */
-		{ "echo ", "'\"", 10000, "", MUT },		/* never closed */
+		{ "", "ls;", 1 << 17, "", RO },		/* 128k commands */
+		{ "", "\"'", 10000, "", MUT },		/* 10k quotes, open */
+		{ "echo ", "\"'\"", 10000, "", RO },	/* 10k quoted quotes */
+		{ "echo ", "'\"", 10000, "", MUT },	/* never closed */
 		{ "", "${", 10000, "", MUT },
 		{ "", "(", 100000, "ls", RO },
 		{ "cat <<E\n", "x\n", 100000, "", MUT },	/* no end */
@@ -627,7 +644,7 @@ START_TEST(hostile_input_is_bounded)
 		{ "find . ", "-name a ", 1 << 17, "-delete", MUT },
 		{ "sed -n '", "p;", 1 << 18, "' f", RO },
 		{ "sed '", "s/a/b/;", 1000, "' f", RO },
-		{ "sed '", "s/a/b/;", 1 << 16, "' f", MUT },	/* too long to check */
+		{ "sed '", "s/a/b/;", 1 << 16, "' f", MUT },	/* too long */
 		{ "sed '", "s/a/b/;", 1 << 16, "w x' f", MUT },
 		{ "git log ", "x ", 1 << 18, "", RO },
 		{ "echo ", "\\", 1 << 20, "", RO },
@@ -635,13 +652,13 @@ START_TEST(hostile_input_is_bounded)
 		{ "xargs ", "-0 ", 1 << 18, "grep x", RO },
 		{ "", "\n", 1 << 20, "", RO },
 	};
-	char why[128];
 	size_t k;
 	char *s;
 
 	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-		s = repeated(cases[k].prefix, cases[k].unit, cases[k].n, cases[k].suffix);
-		ck_assert_msg(classify_bash(defaults, s, why, sizeof(why)) == cases[k].expect,
+		s = repeated(cases[k].prefix, cases[k].unit, cases[k].n,
+		    cases[k].suffix);
+		ck_assert_msg(judge(defaults, s) == cases[k].expect,
 		    "hostile case %zu: why %s", k, why);
 		free(s);
 	}
@@ -675,7 +692,8 @@ START_TEST(print_the_time_of_one_call)
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		us = ((double)(b.tv_sec - a.tv_sec) * 1e9 +
 		    (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / rounds;
-		printf("classify_new + classify_bash(\"%s\"): %.1f us\n", cmds[k], us);
+		printf("classify_new + classify_bash(\"%s\"): %.1f us\n",
+		    cmds[k], us);
 	}
 }
 END_TEST
