@@ -151,7 +151,7 @@ struct scan {
  */
 static const char git_readers[] =
 	"status diff log show blame annotate rev-parse rev-list ls-files"
-	" ls-tree ls-remote grep describe shortlog cat-file merge-base name-rev"
+	" ls-tree grep describe shortlog cat-file merge-base name-rev"
 	" for-each-ref show-ref show-branch whatchanged diff-tree diff-index"
 	" diff-files count-objects check-ignore check-attr check-ref-format"
 	" cherry range-diff var version verify-commit verify-tag";
@@ -246,7 +246,7 @@ static const struct rule rules[] = {
 	/* Read-only with any arguments. */
 	{ "ls cat head tail wc pwd echo printf grep egrep fgrep stat du df"
 	  " which type whoami id uname printenv true false test [ realpath"
-	  " readlink basename dirname diff cmp cut tr nl od hexdump md5sum"
+	  " [[ readlink basename dirname diff cmp cut tr nl od hexdump md5sum"
 	  " sha1sum sha224sum sha256sum sha384sum sha512sum b2sum cksum jq"
 	  " more cd pushd popd dirs : tac rev paste comm join column fold"
 	  " expand unexpand strings base64 seq sleep nproc read ps pgrep wait"
@@ -588,9 +588,9 @@ read_dollar(struct scan *sc, unsigned *flags, int quoted)
 	const char *p = sc->p, *q;
 	char n = p[1];
 
-	if (n == '(')
+	if (n == '(' && p[2] != '(')
 		return say(sc, "command substitution");
-	if (n == '[')
+	if (n == '(' || n == '[')
 		return say(sc, "arithmetic expansion");
 	if (n == '{')
 		return read_braced(sc, flags, quoted);
@@ -1205,6 +1205,19 @@ risky_assignment(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * True when word j holds the text of a command substitution, quoted. Bash
+ * evaluates array subscripts in variable names given to read, printf -v,
+ * test -v or [[ -v, and in variables used in arithmetic ([[ $x -eq 1 ]]),
+ * so 'a[$(cmd)]' runs cmd even from single quotes.
+ */
+static int
+holds_substitution(const struct scan *sc, size_t j)
+{
+	return memmem(wtext(sc, j), sc->w[j].len, "$(", 2) != NULL ||
+	    memchr(wtext(sc, j), '`', sc->w[j].len) != NULL;
+}
+
 /* Checks an assignment word: 1 (reason given) when it is risky. */
 static int
 check_assignment(struct scan *sc, size_t j)
@@ -1212,6 +1225,8 @@ check_assignment(struct scan *sc, size_t j)
 	char name[48];
 	const char *t = wtext(sc, j), *e;
 
+	if (holds_substitution(sc, j))
+		return say(sc, "command substitution in a variable");
 	if (!risky_assignment(t, sc->w[j].len))
 		return 0;
 	e = memchr(t, '=', sc->w[j].len);
@@ -1520,18 +1535,12 @@ end_command(struct scan *sc)
 		goto out;
 	if (i >= sc->nw)
 		goto out;
-	/*
-	 * Bash evaluates array subscripts in the names given to these, so
-	 * 'a[$(cmd)]' runs cmd even in single quotes.
-	 */
-	names_vars = name_in("read printf test [ export", wtext(sc, i),
+	names_vars = name_in("read printf test [ [[ export", wtext(sc, i),
 	    sc->w[i].len);
 	for (j = i + 1; j < sc->nw; j++) {
 		if (sc->w[j].flags & W_OPAQUE)
 			opaque = 1;
-		if (names_vars &&
-		    (memmem(wtext(sc, j), sc->w[j].len, "$(", 2) != NULL ||
-		    memchr(wtext(sc, j), '`', sc->w[j].len) != NULL)) {
+		if (names_vars && holds_substitution(sc, j)) {
 			r = say(sc, "command substitution in a variable name");
 			goto out;
 		}

@@ -54,6 +54,7 @@ static const struct example table[] = {
 	{ "false", RO },
 	{ "test -f x", RO },
 	{ "[ -d dir ]", RO },
+	{ "[[ -f x ]] && cat x", RO },
 	{ "realpath .", RO },
 	{ "readlink -f x", RO },
 	{ "basename a/b.c .c", RO },
@@ -218,6 +219,9 @@ static const struct example table[] = {
 	{ "cat <<EOF\n$(rm x)\nEOF", MUT },
 	{ "cat <<EOF\n`rm x`\nEOF", MUT },
 	{ "read 'a[$(rm x)]'", MUT },
+	{ "[[ -v 'a[$(rm x)]' ]]", MUT },
+	{ "x='a[$(rm y)]'; [[ $x -eq 1 ]]", MUT },
+	{ "git ls-remote --upload-pack='rm -rf x' .", MUT },
 	/* unreadable */
 	{ "cat <<EOF\nunterminated", MUT },
 	{ "cat <<EOF", MUT },
@@ -422,6 +426,7 @@ START_TEST(reasons_name_the_cause)
 	ck_assert_str_eq(why_of("echo x > f"), "redirection to a file");
 	ck_assert_str_eq(why_of("ls; echo $(id)"), "command substitution");
 	ck_assert_str_eq(why_of("echo `id`"), "command substitution");
+	ck_assert_str_eq(why_of("echo $((1 + 2))"), "arithmetic expansion");
 	ck_assert_str_eq(why_of("diff <(ls a) b"), "process substitution");
 	ck_assert_str_eq(why_of("sed -i s/a/b/ f"), "'sed -i' writes files");
 	ck_assert_str_eq(why_of("find . -delete"),
