@@ -31,6 +31,8 @@ T_BG_PIDS=
 
 t_cleanup() {
 	local p
+	# Out of the job table first, so bash does not report each as "Killed".
+	disown -a 2>/dev/null
 	for p in $T_BG_PIDS; do kill -9 "$p" 2>/dev/null; done
 	if [ "$T_KEEP" = 1 ]; then echo "kept sandbox: $T_ROOT" >&2; else rm -rf "$T_ROOT"; fi
 }
