@@ -216,7 +216,7 @@ check_registration(struct doctor *d, const char *ws)
 				break;
 		if (j < i)
 			continue;
-		problem(d, "%s: %s is not registered (in %s): run ./install.sh (or "
+		problem(d, "%s: %s is not registered (the other hooks are in %s): run ./install.sh (or "
 		    "'session-lock settings install --bindir DIR')", settings_hooks[i].event,
 		    settings_hooks[i].program, d->registered_in);
 	}
