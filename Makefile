@@ -60,7 +60,7 @@ TBIN      := $(TOBJ)/bin
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(TOBJ)/unit/%)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
-.PHONY: all test test-asan stress fuzz bench e2e install uninstall clean check-deps
+.PHONY: all deps test test-build test-asan stress fuzz bench e2e install uninstall clean
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS:%=$(BIN)/%)
@@ -118,7 +118,13 @@ TEST_ENV = SL_BIN=$(abspath $(BIN)) SL_TBIN=$(abspath $(TBIN)) \
            SL_UNIT=$(abspath $(TOBJ)/unit) SL_TOOLS=$(abspath $(TOBJ)/tools) \
            SL_ROOT=$(CURDIR)
 test-build: all $(PROGRAMS:%=$(TBIN)/%) $(UNIT_BIN) $(TOOL_BIN)
-test: test-build
+# The first command on a new machine may be `make test`: install what is
+# missing (apt-get, once; nothing when all is there), then build in a
+# sub-make, which reads the pkg-config flags afresh.
+deps:
+	@bash install.sh --deps-only --for-tests
+test: deps
+	@$(MAKE) --no-print-directory test-build
 	@$(TEST_ENV) bash tests/run.sh $(SUITES)
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -3,6 +3,7 @@
 #
 #   ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall]
 #                [--prebuilt DIR]
+#   ./install.sh --deps-only [--for-tests] [--dry-run]
 #
 # Installs the five programs into PREFIX/bin (default
 # ~/.local/lib/claude-session-lock) and registers the hooks in
@@ -18,6 +19,9 @@
 #   --uninstall   remove our hook entries, then the programs; nothing else
 #   --prebuilt D  install the programs already built in D instead of
 #                 checking dependencies and running make (packagers, tests)
+#   --deps-only   only install the missing build dependencies; with
+#                 --for-tests also what `make test` needs (Check); this is
+#                 how `make test` works as the first command on a new machine
 #
 # Exit status: 0 done (or nothing to do), 1 failed, 2 usage error.
 set -euo pipefail
@@ -31,6 +35,7 @@ project=
 dry=0
 uninstall=0
 prebuilt=
+deps_only=0
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
@@ -56,7 +61,9 @@ while [ $# -gt 0 ]; do
 	--prebuilt=*) prebuilt=${1#*=} ;;
 	--dry-run) dry=1 ;;
 	--uninstall) uninstall=1 ;;
-	-h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--deps-only) deps_only=1 ;;
+	--for-tests) DEPS="$DEPS check" ;;
+	-h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) usage "unknown option '$1'" ;;
 	esac
 	shift
@@ -96,6 +103,9 @@ missing_deps() {
 			pkg-config --exists libcjson || missing="$missing libcjson-dev"
 			pkg-config --exists libpcre2-8 || missing="$missing libpcre2-dev"
 			pkg-config --exists nettle || missing="$missing nettle-dev"
+			case " $DEPS " in *" check "*)
+				pkg-config --exists check || missing="$missing check" ;;
+			esac
 		else
 			missing="$missing pkg-config"
 		fi
@@ -224,7 +234,9 @@ do_uninstall() {
 	fi
 }
 
-if [ "$uninstall" = 1 ]; then
+if [ "$deps_only" = 1 ]; then
+	install_deps || true
+elif [ "$uninstall" = 1 ]; then
 	do_uninstall
 else
 	do_install

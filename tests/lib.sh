@@ -173,3 +173,51 @@ lock_file() {
 json_get() {
 	"$SL_TOOLS/jget" "$1" "$2"
 }
+
+# --- records and clocks -------------------------------------------------------
+
+BOOT_ID=$(cat /proc/sys/kernel/random/boot_id)
+HOST=$(uname -n)
+RECORDS=$SL_ROOT/fixtures/records
+
+now_ms() { date +%s%3N; }
+# CLOCK_BOOTTIME in ms, as the hooks stamp renewed_boot_ms (10 ms steps).
+boot_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+# pid_start PID: field 22 of /proc/PID/stat (comm may hold spaces: cut at ") ").
+pid_start() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }
+
+# put_record TEMPLATE SESSION PID [NAME=VALUE...]: plants a record made from
+# fixtures/records/TEMPLATE.json.in at $(lock_file) (or FILE=...). Defaults:
+# renewed now on this host and boot, with PID's real start time, 300 s lease.
+# IDLE=ms backdates the renewal on both clocks.
+put_record() {
+	local tpl=$1 now boot kv sedargs=() k
+	local -A v=([SID]=$2 [PID]=$3 [WS]=$WS [TTL]=300000 [LEASE]=300000 [BOOT]=$BOOT_ID
+		[HOST]=$HOST [IDLE]=0 [FILE]=$(lock_file) [PREV_SID]=x [PREV_PID]=1
+		[PREV_REASON]=dead [PREV_IDLE]=0)
+	shift 3
+	for kv; do v[${kv%%=*}]=${kv#*=}; done
+	now=$(now_ms); boot=$(boot_ms)
+	[ -n "${v[START]:-}" ] || v[START]=$(pid_start "${v[PID]}" 2>/dev/null || echo 1)
+	[ -n "${v[START]}" ] || v[START]=1
+	[ -n "${v[REN]:-}" ] || v[REN]=$((now - v[IDLE]))
+	[ -n "${v[RENBOOT]:-}" ] || v[RENBOOT]=$((boot - v[IDLE]))
+	[ -n "${v[ACQ]:-}" ] || v[ACQ]=${v[REN]}
+	[ -n "${v[UNTIL]:-}" ] || v[UNTIL]=$((v[REN] + v[LEASE]))
+	for k in "${!v[@]}"; do sedargs+=(-e "s#@$k@#${v[$k]}#g"); done
+	mkdir -p "$(dirname "${v[FILE]}")"
+	chmod 700 "$HOME/.claude" "$(dirname "${v[FILE]}")" 2>/dev/null
+	sed "${sedargs[@]}" "$RECORDS/$tpl.json.in" > "${v[FILE]}"
+	chmod 600 "${v[FILE]}"
+}
+
+# until_true SECONDS CMD...: polls CMD every 50 ms; fails the case on timeout.
+until_true() {
+	local n=$(($1 * 20))
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { t_fail "timed out waiting for: $*"; return 1; }
+		sleep 0.05
+	done
+}

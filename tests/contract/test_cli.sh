@@ -4,14 +4,12 @@
 . "$(dirname "$0")/../lib.sh"
 unset CLAUDE_CODE_SESSION_ID
 
-now_ms() { date +%s%3N; }
-
 # rt: creates the runtime directory as the hooks would (0700).
 rt() { mkdir -p "$RT" && chmod 700 "$HOME/.claude" "$RT"; }
 
-# put_record PID RENEWED_MS_AGO [HOST] [DIR] [SESSION]: a hand-made record
+# put_hand_record PID RENEWED_MS_AGO [HOST] [DIR] [SESSION]: a hand-made record
 # (no boot id: idle time is measured on the wall clock) for workspace DIR.
-put_record() {
+put_hand_record() {
 	local pid=$1 ago=$2 host=${3:-} dir=${4:-$WS} sid=${5:-hand-made-session}
 	local r=$(($(now_ms) - ago))
 	rt
@@ -80,7 +78,7 @@ t_end
 t_begin "status: PATH argument and CLAUDE_PROJECT_DIR pick the workspace"
 spawn_owner
 other=$(other_ws other)
-put_record "$OWNER_PID" 0 "" "$other"
+put_hand_record "$OWNER_PID" 0 "" "$other"
 sl status
 assert_rc 0
 CLAUDE_PROJECT_DIR=$other sl status
@@ -95,7 +93,7 @@ assert_rc 1
 t_end
 
 t_begin "status: a dead holder is stale and takeable: exit 0"
-put_record "$(dead_pid)" 1000
+put_hand_record "$(dead_pid)" 1000
 sl status
 assert_rc 0
 assert_out_has "verdict:     stale: dead owner"
@@ -109,7 +107,7 @@ t_end
 
 t_begin "status: a live holder whose lease ended is stale: exit 0"
 spawn_owner
-put_record "$OWNER_PID" 400000
+put_hand_record "$OWNER_PID" 400000
 sl status --json
 assert_rc 0; out_json
 assert_eq "$(jv verdict)" "stale: lease ended" "verdict"
@@ -120,7 +118,7 @@ assert_out_has "lease ends:  ended 1m4"
 t_end
 
 t_begin "status: a record from another host: alive unknown, held while its lease runs"
-put_record "$(dead_pid)" 1000 build-server.example
+put_hand_record "$(dead_pid)" 1000 build-server.example
 sl status --json
 assert_rc 1; out_json
 assert_eq "$(jv holder.alive)" unknown "alive"
@@ -131,7 +129,7 @@ sl status
 assert_rc 1
 assert_out_has "host:        build-server.example"
 assert_out_lacks "(this host)"
-put_record "$(dead_pid)" 400000 build-server.example
+put_hand_record "$(dead_pid)" 400000 build-server.example
 sl status --json
 assert_rc 0; out_json
 assert_eq "$(jv verdict)" "stale: lease ended" "verdict of an expired foreign record"
@@ -161,8 +159,8 @@ t_begin "status --all: every record, held, dead, foreign, corrupt and unsafe, as
 spawn_owner
 a=$(other_ws a); b=$(other_ws b); c=$(other_ws c); d=$(other_ws d); e=$(other_ws e)
 hook pretooluse-lock PreToolUse.Write aaaaaaaa-live "$OWNER_PID"
-put_record "$(dead_pid)" 5000 "" "$a" bbbbbbbb-dead
-put_record 4242 1000 far.example "$b" cccccccc-far
+put_hand_record "$(dead_pid)" 5000 "" "$a" bbbbbbbb-dead
+put_hand_record 4242 1000 far.example "$b" cccccccc-far
 printf 'garbage' > "$(lock_file "$c")"
 ln -s /etc/passwd "$(lock_file "$d")"
 : > "$RT/session-lock-$(printf '%s' "$e" | md5sum | cut -c1-12).mutex"
@@ -219,7 +217,7 @@ t_end
 # --- release ------------------------------------------------------------------
 
 t_begin "release: a dead holder's lock is removed and logged"
-put_record "$(dead_pid)" 1000 "" "$WS" dddddddd-dead
+put_hand_record "$(dead_pid)" 1000 "" "$WS" dddddddd-dead
 sl release
 assert_rc 0
 assert_out_has "released"
@@ -230,7 +228,7 @@ t_end
 
 t_begin "release: an ended lease is removed"
 spawn_owner
-put_record "$OWNER_PID" 400000
+put_hand_record "$OWNER_PID" 400000
 sl release
 assert_rc 0
 assert_no_file "$(lock_file)"
@@ -290,8 +288,8 @@ young=$(other_ws young); tmpw=$(other_ws tmpw); orphan=$(other_ws orphan)
 h() { printf '%s' "$1" | md5sum | cut -c1-12; }
 WS=$live CLAUDE_PROJECT_DIR=$live hook pretooluse-lock PreToolUse.Write live-session "$OWNER_PID"
 cp "$(lock_file "$live")" "$T/live.before"
-put_record "$(dead_pid)" 1000 "" "$dead" dead-session
-put_record "$OWNER_PID" 400000 "" "$exp" expired-session
+put_hand_record "$(dead_pid)" 1000 "" "$dead" dead-session
+put_hand_record "$OWNER_PID" 400000 "" "$exp" expired-session
 printf 'junk' > "$(lock_file "$old")"; touch -d '1 hour ago' "$(lock_file "$old")"
 printf 'junk' > "$(lock_file "$young")"
 printf '{"half' > "$RT/session-lock-$(h "$tmpw").json.tmp"

@@ -3,22 +3,11 @@
 . "$(dirname "$0")/../lib.sh"
 unset CLAUDE_CODE_SESSION_ID
 
-now_ms() { date +%s%3N; }
 rt() { mkdir -p "$RT" && chmod 700 "$HOME/.claude" "$RT"; }
 has_record() { [ -f "$(lock_file)" ]; }
 no_record() { [ ! -e "$(lock_file)" ]; }
 log_file() { printf '%s/session-lock.log' "$RT"; }
 
-# until_true SECONDS CMD...: polls CMD every 50 ms; fails the case on timeout.
-until_true() {
-	local n=$(($1 * 20))
-	shift
-	while ! "$@"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || { t_fail "timed out waiting for: $*"; return 1; }
-		sleep 0.05
-	done
-}
 
 # running PID: the process exists and has not exited (a zombie has).
 running() {

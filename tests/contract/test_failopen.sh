@@ -7,16 +7,10 @@
 # Every run is wrapped in `timeout 10`: a hang is a failure, not a stuck suite.
 . "$(dirname "$0")/../lib.sh"
 
-BOOT_ID=$(cat /proc/sys/kernel/random/boot_id)
-HOST=$(uname -n)
-RECORDS=$SL_ROOT/fixtures/records
 HOOKS="pretooluse-lock posttooluse-refresh stop-release session-start"
 A=aaaaaaaa-1111-4111-8111-111111111111
 B=bbbbbbbb-2222-4222-8222-222222222222
 
-now_ms() { date +%s%3N; }
-boot_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
-pid_start() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }
 
 # The fixture each hook is registered for.
 fixture_of() {
@@ -53,27 +47,6 @@ assert_open() {
 	assert_out_empty
 	assert_err_one_line
 	assert_err_has "$1"
-}
-
-# put_record TEMPLATE SESSION PID [NAME=VALUE...]: as in test_hooks.sh.
-put_record() {
-	local tpl=$1 now boot kv sedargs=() k
-	local -A v=([SID]=$2 [PID]=$3 [WS]=$WS [TTL]=300000 [LEASE]=300000 [BOOT]=$BOOT_ID
-		[HOST]=$HOST [IDLE]=0 [FILE]=$(lock_file))
-	shift 3
-	for kv; do v[${kv%%=*}]=${kv#*=}; done
-	now=$(now_ms); boot=$(boot_ms)
-	[ -n "${v[START]:-}" ] || v[START]=$(pid_start "${v[PID]}" 2>/dev/null || echo 1)
-	[ -n "${v[START]}" ] || v[START]=1
-	[ -n "${v[REN]:-}" ] || v[REN]=$((now - v[IDLE]))
-	[ -n "${v[RENBOOT]:-}" ] || v[RENBOOT]=$((boot - v[IDLE]))
-	[ -n "${v[ACQ]:-}" ] || v[ACQ]=${v[REN]}
-	[ -n "${v[UNTIL]:-}" ] || v[UNTIL]=$((v[REN] + v[LEASE]))
-	for k in "${!v[@]}"; do sedargs+=(-e "s#@$k@#${v[$k]}#g"); done
-	mkdir -p "$RT"
-	chmod 700 "$HOME/.claude" "$RT"
-	sed "${sedargs[@]}" "$RECORDS/$tpl.json.in" > "${v[FILE]}"
-	chmod 600 "${v[FILE]}"
 }
 
 owner() { spawn_owner; disown "$OWNER_PID"; }

@@ -5,16 +5,6 @@
 
 queue_len() { cat "$RT"/session-lock-*.queue 2>/dev/null | wc -l; }
 
-# until_true SECONDS CMD...: polls CMD every 50 ms; fails the case on timeout.
-until_true() {
-	local n=$(($1 * 20))
-	shift
-	while ! "$@"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || { t_fail "timed out waiting for: $*"; return 1; }
-		sleep 0.05
-	done
-}
 queue_has() { [ "$(queue_len)" -ge "$1" ]; }
 done_count() { [ -f "$T/order" ] && [ "$(wc -l < "$T/order")" -ge "$1" ]; }
 
