@@ -248,9 +248,14 @@ main(int argc, char **argv)
 		failures = prefixes(bin, payload, len, input, record, old, step, &runs);
 		printf("prefixes (%s, every %ld): runs=%ld failures=%ld\n", old ? "old" : "young",
 		    step, runs, failures);
+		free(payload);
 		return failures == 0 && runs > 0 ? 0 : 1;
 	}
 	buf = malloc(len);
+	if (buf == NULL) {
+		free(payload);
+		return 2;
+	}
 	snprintf(in_path, sizeof(in_path), "%s.flipped", payload_path);
 	srand(seed);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -266,13 +271,19 @@ main(int argc, char **argv)
 		for (i = 0; i < flips; i++)
 			buf[rand() % len] = (char)(rand() % 256);
 		if (strcmp(mode, "stdin") == 0) {
-			if (write_file(in_path, buf, len) != 0)
-				return 2;
+			if (write_file(in_path, buf, len) != 0) {
+				fprintf(stderr, "crit_flip: cannot write %s\n", in_path);
+				failures++;
+				break;
+			}
 			st = run(bin, in_path, NULL);
 		} else {
 			unlink(record);
-			if (write_file(record, buf, len) != 0)
-				return 2;
+			if (write_file(record, buf, len) != 0) {
+				fprintf(stderr, "crit_flip: cannot write %s\n", record);
+				failures++;
+				break;
+			}
 			st = run(bin, input, NULL);
 		}
 		runs++;
@@ -317,5 +328,7 @@ main(int argc, char **argv)
 	}
 	printf("byte flips (%s): runs=%ld exit0=%ld exit2=%ld replaced=%ld failures=%ld seed=%u\n",
 	    mode, runs, exit0, exit2, replaced, failures, seed);
+	free(buf);
+	free(payload);
 	return failures == 0 && runs > 0 ? 0 : 1;
 }
