@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The stale-takeover race. Statistical: a lock owned by a dead process (a
-# child forked and reaped), one whose lease ended (live owner), and a torn
-# record an hour old; K contenders released together; exactly one winner,
+# The acquire and takeover races. Statistical: no lock at all, a lock owned
+# by a dead process (a child forked and reaped), one whose lease ended (live
+# owner), and a torn record an hour old; K contenders released together; exactly one winner,
 # every round (mx_race). Deterministic: a contender paused between deciding
 # "stale" and taking the mutex must re-check under the mutex and back off.
 # Quick: 8 contenders x 60 rounds per kind; SL_STRESS=full: 16 x 500.
@@ -13,7 +13,7 @@ R=$(crit_size 60 500 10)
 
 race_case() {
 	local mode=$1
-	t_begin "takeover race ($mode owner): $K contenders x $R rounds, one winner each ($(crit_mode))"
+	t_begin "race for a $mode lock: $K contenders x $R rounds, one winner each ($(crit_mode))"
 	crit_tool mx_race || { t_end; return; }
 	fx PreToolUse.Write @SID@ > "$T/pre.json"
 	mkdir -p "$T/work" "$RT"
@@ -29,6 +29,7 @@ race_case() {
 	t_end
 }
 
+race_case free
 race_case dead
 race_case expired
 race_case corrupt

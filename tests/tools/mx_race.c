@@ -126,6 +126,8 @@ seed(const char *record, const char *mode, int round, pid_t old_holder)
 	FILE *f;
 	int64_t now = ms_of(CLOCK_REALTIME), boot = ms_of(CLOCK_BOOTTIME);
 
+	if (strcmp(mode, "free") == 0)
+		return unlink(record) == 0 || errno == ENOENT ? 0 : -1;
 	memset(&rec, 0, sizeof(rec));
 	rec.schema_version = RECORD_SCHEMA_VERSION;
 	snprintf(sid, sizeof(sid), "stale-%d", round);
@@ -174,7 +176,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: mx_race -k K -r ROUNDS -p PRE -i INPUT -R RECORD -d WORKDIR "
-	    "-m dead|expired|corrupt [-t TIMEOUT_S]\n");
+	    "-m free|dead|expired|corrupt [-t TIMEOUT_S]\n");
 	exit(2);
 }
 
@@ -203,7 +205,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (k < 2 || rounds < 1 || !pre || !input || !record || !dir ||
-	    (strcmp(mode, "dead") != 0 && strcmp(mode, "expired") != 0 &&
+	    (strcmp(mode, "free") != 0 && strcmp(mode, "dead") != 0 && strcmp(mode, "expired") != 0 &&
 	    strcmp(mode, "corrupt") != 0))
 		usage();
 	owners = calloc((size_t)k, sizeof(*owners));
@@ -293,6 +295,16 @@ main(int argc, char **argv)
 			continue;
 		}
 		snprintf(sid, sizeof(sid), "race-%d", winner);
+		if (strcmp(mode, "free") == 0) {
+			if (store_read_path(record, &rec, NULL) != STORE_FOUND ||
+			    strcmp(rec.session_id, sid) != 0 || rec.previous.session_id[0] != '\0') {
+				wrong++;
+				fprintf(stderr, "mx_race: round %d: the record does not name winner %s "
+				    "as a first holder (found %s, previous %s)\n", r, sid,
+				    rec.session_id, rec.previous.session_id);
+			}
+			continue;
+		}
 		if (store_read_path(record, &rec, NULL) != STORE_FOUND ||
 		    strcmp(rec.session_id, sid) != 0 ||
 		    (strcmp(mode, "corrupt") != 0 &&
@@ -311,7 +323,7 @@ main(int argc, char **argv)
 		kill(old_holder, SIGKILL);
 	while (wait(NULL) > 0)
 		;
-	printf("takeover race (%s): rounds=%d contenders=%d one_winner=%ld no_winner=%ld "
+	printf("race for a %s lock: rounds=%d contenders=%d one_winner=%ld no_winner=%ld "
 	    "several_winners=%ld wrong_record=%ld errors=%ld winners=%ld elapsed=%.1fs\n",
 	    mode, rounds, k, one, none, many, wrong, errors, winners_total,
 	    (ms_of(CLOCK_MONOTONIC) - t0) / 1000.0);
