@@ -327,5 +327,9 @@ main(int argc, char **argv)
 	    "several_winners=%ld wrong_record=%ld errors=%ld winners=%ld elapsed=%.1fs\n",
 	    mode, rounds, k, one, none, many, wrong, errors, winners_total,
 	    (ms_of(CLOCK_MONOTONIC) - t0) / 1000.0);
+	fflush(stdout);
+	free(owners);
+	free(kids);
+	free(rcs);
 	return one == rounds && wrong == 0 && errors == 0 ? 0 : 1;
 }

@@ -426,6 +426,9 @@ main(int argc, char **argv)
 	    o.n, o.m, total.entries, counter, total.blocked, violations, total.collisions,
 	    total.wrong_holder, total.failopen, total.errors + bad_exit, elapsed / 1e9,
 	    total.entries / (elapsed / 1e9));
+	fflush(stdout);
+	free(all);
+	free(pids);
 	return total.entries == (long)o.n * o.m && counter == total.entries && violations == 0 &&
 	    total.collisions == 0 && total.wrong_holder == 0 && total.failopen == 0 &&
 	    total.errors == 0 && bad_exit == 0 ? 0 : 1;
