@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -79,6 +80,38 @@ append_component(char out[PATH_MAX], const char *name, size_t len)
 	return 0;
 }
 
+/*
+ * When the last component of full is a dangling symbolic link, replaces full
+ * with the link's destination (repeatedly, as the kernel would): a Write
+ * through the link creates the file there, so that is the target. Without
+ * this, a dangling link outside a workspace that points into it resolved to
+ * the link's own place, and the write escaped the workspace's lock.
+ * A loop of links is left as it is (writing through it fails anyway).
+ */
+static void
+follow_dangling(char full[PATH_MAX])
+{
+	char link[PATH_MAX], next[PATH_MAX], *slash;
+	struct stat st;
+	ssize_t n;
+	int hops, len;
+
+	for (hops = 0; hops < 40 && lstat(full, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+		n = readlink(full, link, sizeof(link) - 1);
+		if (n <= 0)
+			return;
+		link[n] = '\0';
+		slash = strrchr(full, '/');	/* full always has one */
+		if (link[0] == '/' || slash == NULL)
+			len = snprintf(next, sizeof(next), "%s", link);
+		else
+			len = snprintf(next, sizeof(next), "%.*s/%s", (int)(slash - full), full, link);
+		if (len < 0 || (size_t)len >= sizeof(next))
+			return;
+		memcpy(full, next, (size_t)len + 1);
+	}
+}
+
 int
 workspace_resolve_target(char out[PATH_MAX], const char *path, const char *base)
 {
@@ -95,6 +128,7 @@ workspace_resolve_target(char out[PATH_MAX], const char *path, const char *base)
 		return err_set("cannot resolve '%s': path too long", path);
 	if (realpath(full, out) != NULL)
 		return 0;
+	follow_dangling(full);
 
 	/* Find the longest prefix (ending at a '/') that resolves. */
 	snprintf(probe, sizeof(probe), "%s", full);

@@ -32,8 +32,10 @@ void workspace_hash(char out[WORKSPACE_HASH_LEN + 1], const char *path);
 /*
  * Resolves a path that may not exist yet (the target of a Write): the
  * longest existing ancestor is resolved with realpath(), the rest is
- * appended with "." and ".." folded lexically. path must be absolute, or is
- * taken relative to base. Returns 0, or -1 with err_set().
+ * appended with "." and ".." folded lexically. A dangling symbolic link as
+ * the last component is followed first: a write through it creates the file
+ * at its destination. path must be absolute, or is taken relative to base.
+ * Returns 0, or -1 with err_set().
  */
 int workspace_resolve_target(char out[PATH_MAX], const char *path, const char *base);
 
