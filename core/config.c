@@ -192,7 +192,11 @@ apply_json(struct config *c, const cJSON *root, const char *path)
 int
 config_load_file(struct config *c, const char *path)
 {
-	char buf[CONFIG_MAX_BYTES + 1];
+	/*
+	 * One byte more than the limit, and the NUL: reading CONFIG_MAX_BYTES + 1
+	 * tells a file of exactly the limit (accepted) from a larger one.
+	 */
+	char buf[CONFIG_MAX_BYTES + 2];
 	const char *end = NULL;
 	cJSON *root = NULL;
 	struct stat st;
@@ -212,7 +216,7 @@ config_load_file(struct config *c, const char *path)
 	}
 	while (len < sizeof(buf) - 1 && (n = sys.read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
 		len += (size_t)n;
-	if (len >= sizeof(buf) - 1) {
+	if (len > CONFIG_MAX_BYTES) {
 		err_set("'%s': the configuration is larger than %d bytes", path, CONFIG_MAX_BYTES);
 		goto out;
 	}
@@ -223,6 +227,19 @@ config_load_file(struct config *c, const char *path)
 
 		err_set("'%s': not valid JSON (at byte %zu)", path,
 		    at != NULL && at >= buf && at <= buf + len ? (size_t)(at - buf) : (size_t)0);
+		goto out;
+	}
+	/*
+	 * Only white space may follow the object: "{...} {...}" or "{...} x" is
+	 * a broken file, not the first object (a second one would silently do
+	 * nothing, as an unknown key would). record.c and hookin.c check the same.
+	 */
+	while (end != NULL && end < buf + len &&
+	    (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r'))
+		end++;
+	if (end != buf + len) {
+		err_set("'%s': not valid JSON (bytes after the object, at byte %zu)", path,
+		    end != NULL && end >= buf && end <= buf + len ? (size_t)(end - buf) : (size_t)0);
 		goto out;
 	}
 	rc = apply_json(c, root, path);
