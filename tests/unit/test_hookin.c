@@ -1,0 +1,414 @@
+/*
+ * test_hookin.c - the hook's input (hookin.h): real Claude Code inputs from
+ * fixtures/hooks/, the fields extracted, strict refusals, and the bounded
+ * read (size and time) through a pipe.
+ */
+#include "unit.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "hookin.h"
+#include "sys.h"
+
+#define FIXTURES "fixtures/hooks/claude-code-2.1.330"
+
+static struct hook_input in;
+
+static void
+teardown(void)
+{
+	hookin_free(&in);
+	sys_reset();
+}
+
+/* Reads fixtures/hooks/.../name (SL_ROOT, else "."); *len gets its size. */
+static char *
+fixture(const char *name, size_t *len)
+{
+	const char *root = getenv("SL_ROOT");
+	char path[4096], *buf;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" FIXTURES "/%s", root != NULL ? root : ".", name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	buf = malloc(1 << 20);
+	ck_assert_ptr_nonnull(buf);
+	*len = fread(buf, 1, (1 << 20) - 1, f);
+	fclose(f);
+	buf[*len] = '\0';
+	return buf;
+}
+
+/* Parses a fixture into in; fails the test when it is refused. */
+static void
+parse_fixture(const char *name)
+{
+	size_t len;
+	char *text = fixture(name, &len);
+
+	ck_assert_msg(hookin_parse(&in, text, len) == 0, "%s: %s", name, err_last());
+	free(text);	/* in's strings live in the tree, not in the text */
+}
+
+static int
+parse(const char *text)
+{
+	return hookin_parse(&in, text, strlen(text));
+}
+
+/* --- real inputs --------------------------------------------------------- */
+
+START_TEST(pretooluse_bash)
+{
+	parse_fixture("PreToolUse.Bash.json");
+	ck_assert_str_eq(in.session_id, "cc57b173-9f31-4ed4-8578-34257355fc14");
+	ck_assert_str_eq(in.event, "PreToolUse");
+	ck_assert_str_eq(in.cwd, "/home/dev/project");
+	ck_assert_str_eq(in.tool_name, "Bash");
+	ck_assert_str_eq(in.command, "echo bash-was-here > /home/dev/project/bash.txt");
+	ck_assert_ptr_null(in.file_path);
+	ck_assert_ptr_null(in.agent_id);
+	ck_assert_int_eq(in.timeout_ms, -1);
+	ck_assert_int_eq(in.run_in_background, 0);
+	ck_assert_int_eq(in.background_tasks, 0);
+}
+END_TEST
+
+START_TEST(pretooluse_write_in_a_subagent)
+{
+	parse_fixture("PreToolUse.Write.subagent.json");
+	ck_assert_str_eq(in.session_id, "8ebe025b-4f69-4143-9849-7803fb2129de");
+	ck_assert_str_eq(in.tool_name, "Write");
+	ck_assert_str_eq(in.file_path, "/home/dev/project/sub.txt");
+	ck_assert_str_eq(in.agent_id, "a2fcf2b4091378e2f");
+	ck_assert_ptr_null(in.command);
+}
+END_TEST
+
+START_TEST(notebook_path_is_the_file_path)
+{
+	parse_fixture("PreToolUse.NotebookEdit.json");
+	ck_assert_str_eq(in.tool_name, "NotebookEdit");
+	ck_assert_str_eq(in.file_path, "/home/dev/project/nb.ipynb");
+}
+END_TEST
+
+START_TEST(session_events)
+{
+	parse_fixture("SessionStart.resume.json");
+	ck_assert_str_eq(in.event, "SessionStart");
+	ck_assert_str_eq(in.source, "resume");
+	ck_assert_ptr_null(in.tool_name);
+	hookin_free(&in);
+	parse_fixture("SessionEnd.prompt_input_exit.json");
+	ck_assert_str_eq(in.event, "SessionEnd");
+	ck_assert_str_eq(in.reason, "prompt_input_exit");
+	hookin_free(&in);
+	parse_fixture("Stop.json");
+	ck_assert_str_eq(in.event, "Stop");
+	ck_assert_int_eq(in.background_tasks, 0);
+}
+END_TEST
+
+START_TEST(every_fixture_parses_as_its_event)
+{
+	const char *root = getenv("SL_ROOT");
+	char dir[4096], event[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/" FIXTURES, root != NULL ? root : ".");
+	d = opendir(dir);
+	ck_assert_msg(d != NULL, "cannot open %s", dir);
+	while ((e = readdir(d)) != NULL) {
+		if (strstr(e->d_name, ".json") == NULL)
+			continue;
+		parse_fixture(e->d_name);
+		snprintf(event, sizeof(event), "%.*s", (int)strcspn(e->d_name, "."), e->d_name);
+		ck_assert_msg(in.event != NULL && strcmp(in.event, event) == 0, "%s: event %s",
+		    e->d_name, in.event != NULL ? in.event : "(none)");
+		ck_assert_uint_eq(strlen(in.session_id), 36);
+		ck_assert_str_eq(in.cwd, "/home/dev/project");
+		if (strncmp(e->d_name, "PreToolUse.", 11) == 0 ||
+		    strncmp(e->d_name, "PostToolUse.", 12) == 0)
+			ck_assert_msg(in.tool_name != NULL &&
+			    strncmp(in.tool_name, e->d_name + strlen(event) + 1, strlen(in.tool_name)) == 0,
+			    "%s: tool %s", e->d_name, in.tool_name != NULL ? in.tool_name : "(none)");
+		hookin_free(&in);
+		n++;
+	}
+	closedir(d);
+	ck_assert_int_ge(n, 20);
+}
+END_TEST
+
+/* --- fields ---------------------------------------------------------------- */
+
+#define SID "{\"session_id\":\"s1\","
+
+START_TEST(bash_timeout_and_background)
+{
+	ck_assert_int_eq(parse(SID "\"tool_input\":{\"command\":\"sleep 1\",\"timeout\":600000,"
+	    "\"run_in_background\":true}}"), 0);
+	ck_assert_str_eq(in.command, "sleep 1");
+	ck_assert_int_eq(in.timeout_ms, 600000);
+	ck_assert_int_eq(in.run_in_background, 1);
+	hookin_free(&in);
+	ck_assert_int_eq(parse(SID "\"tool_input\":{\"timeout\":1.5e3,\"run_in_background\":\"yes\"}}"), 0);
+	ck_assert_int_eq(in.timeout_ms, 1500);
+	ck_assert_int_eq(in.run_in_background, 0);
+}
+END_TEST
+
+static const char *const bad_timeouts[] = { "0", "-5", "1e300", "\"600000\"", "null", "1e12" };
+
+START_TEST(unusable_timeout_is_absent)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), SID "\"tool_input\":{\"timeout\":%s}}", bad_timeouts[_i]);
+	ck_assert_int_eq(parse(text), 0);
+	ck_assert_int_eq(in.timeout_ms, -1);
+}
+END_TEST
+
+START_TEST(wrong_types_read_as_absent)
+{
+	ck_assert_int_eq(parse(SID "\"hook_event_name\":5,\"cwd\":[],\"tool_name\":null,"
+	    "\"background_tasks\":{\"a\":1},\"tool_input\":{\"command\":7,\"file_path\":false}}"), 0);
+	ck_assert_ptr_null(in.event);
+	ck_assert_ptr_null(in.cwd);
+	ck_assert_ptr_null(in.tool_name);
+	ck_assert_ptr_null(in.command);
+	ck_assert_ptr_null(in.file_path);
+	ck_assert_int_eq(in.background_tasks, 0);
+	hookin_free(&in);
+	ck_assert_int_eq(parse(SID "\"tool_input\":\"rm -rf /\",\"background_tasks\":[1,2,3]}"), 0);
+	ck_assert_ptr_null(in.command);
+	ck_assert_int_eq(in.background_tasks, 3);
+}
+END_TEST
+
+START_TEST(large_input_is_parsed)
+{
+	/* A Write of 8 MiB travels in the input. */
+	size_t size = 8 << 20, n;
+	char *text = malloc(size + 256);
+
+	ck_assert_ptr_nonnull(text);
+	n = (size_t)sprintf(text, SID "\"tool_name\":\"Write\",\"tool_input\":{\"file_path\":\"/p/f\","
+	    "\"content\":\"");
+	memset(text + n, 'c', size);
+	n += size;
+	n += (size_t)sprintf(text + n, "\"}}\n");
+	ck_assert_int_eq(hookin_parse(&in, text, n), 0);
+	ck_assert_str_eq(in.file_path, "/p/f");
+	free(text);
+}
+END_TEST
+
+/* --- refusals -------------------------------------------------------------- */
+
+struct bad {
+	const char *text;
+	const char *reason;
+};
+
+static const struct bad bad_inputs[] = {
+	{ "", "stdin is empty" },
+	{ "\n", "stdin is not valid JSON" },
+	{ "hello", "stdin is not valid JSON (at byte 0)" },
+	{ "{\"session_id\":\"s\"", "stdin is not valid JSON" },
+	{ "[\"session_id\"]", "stdin is not a JSON object" },
+	{ "\"s\"", "stdin is not a JSON object" },
+	{ "null", "stdin is not a JSON object" },
+	{ "{\"session_id\":\"s\"} x", "stdin has bytes after the JSON object" },
+	{ "{\"session_id\":\"s\"}{\"session_id\":\"t\"}", "stdin has bytes after the JSON object" },
+	{ "{}", "stdin has no 'session_id'" },
+	{ "{\"hook_event_name\":\"PreToolUse\"}", "stdin has no 'session_id'" },
+	{ "{\"session_id\":\"\"}", "stdin has no 'session_id'" },
+	{ "{\"session_id\":42}", "stdin has no 'session_id'" },
+	{ "{\"session_id\":null}", "stdin has no 'session_id'" },
+	{ "{\"Session_Id\":\"s\"}", "stdin has no 'session_id'" },
+};
+
+START_TEST(bad_input_is_refused_with_its_reason)
+{
+	const struct bad *b = &bad_inputs[_i];
+
+	err_clear();
+	ck_assert_msg(parse(b->text) == -1, "accepted %s", b->text);
+	ck_assert_ptr_null(in.root);	/* nothing to free */
+	ck_assert_msg(strstr(err_last(), b->reason) != NULL, "for %s\nwanted \"%s\", got \"%s\"",
+	    b->text, b->reason, err_last());
+}
+END_TEST
+
+START_TEST(whitespace_around_the_object_is_fine)
+{
+	ck_assert_int_eq(parse(" \t\r\n{\"session_id\":\"s\"}\r\n\t "), 0);
+	ck_assert_str_eq(in.session_id, "s");
+}
+END_TEST
+
+START_TEST(length_bounds_the_input)
+{
+	static const char text[] = "{\"session_id\":\"s\"}garbage";
+
+	ck_assert_int_eq(hookin_parse(&in, text, strlen("{\"session_id\":\"s\"}")), 0);
+	ck_assert_str_eq(in.session_id, "s");
+}
+END_TEST
+
+/* --- reading -------------------------------------------------------------- */
+
+/* Forks a writer of text (then of `extra` more bytes of 'x') into a pipe. */
+static pid_t
+writer(int *rfd, const char *text, size_t extra)
+{
+	static char chunk[65536];
+	int fds[2];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		size_t n;
+
+		close(fds[0]);
+		if (write(fds[1], text, strlen(text)) < 0)
+			_exit(1);
+		memset(chunk, 'x', sizeof(chunk));
+		while (extra > 0) {
+			n = extra < sizeof(chunk) ? extra : sizeof(chunk);
+			if (write(fds[1], chunk, n) != (ssize_t)n)
+				_exit(1);
+			extra -= n;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	*rfd = fds[0];
+	return pid;
+}
+
+START_TEST(read_a_fixture_through_a_pipe)
+{
+	size_t len;
+	char *text = fixture("PreToolUse.Edit.json", &len);
+	int rfd, status;
+	pid_t pid = writer(&rfd, text, 0);
+
+	free(text);
+	ck_assert_msg(hookin_read(&in, rfd) == 0, "%s", err_last());
+	ck_assert_str_eq(in.tool_name, "Edit");
+	ck_assert_str_eq(in.file_path, "/home/dev/project/hello.txt");
+	close(rfd);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+}
+END_TEST
+
+START_TEST(read_of_nothing_is_empty)
+{
+	int rfd, status;
+	pid_t pid = writer(&rfd, "", 0);
+
+	ck_assert_int_eq(hookin_read(&in, rfd), -1);
+	ck_assert_str_eq(err_last(), "stdin is empty");
+	close(rfd);
+	waitpid(pid, &status, 0);
+}
+END_TEST
+
+START_TEST(read_stops_past_the_size_limit)
+{
+	int rfd, status;
+	pid_t pid = writer(&rfd, SID "\"c\":\"", (size_t)HOOKIN_MAX_BYTES + 4096);
+
+	ck_assert_int_eq(hookin_read(&in, rfd), -1);
+	ck_assert_str_eq(err_last(), "stdin is larger than 64 MiB");
+	close(rfd);	/* the writer dies of SIGPIPE */
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+}
+END_TEST
+
+/* A boot clock that jumps 10 s on every reading after the first. */
+static int64_t fake_now;
+
+static int64_t
+jumping_clock(void)
+{
+	int64_t now = fake_now;
+
+	fake_now += 10000;
+	return now;
+}
+
+START_TEST(read_gives_up_on_a_silent_writer)
+{
+	int fds[2];
+
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(write(fds[1], "{\"session_id\":", 14), 14);	/* then nothing, never closed */
+	fake_now = 1000000;
+	sys.now_boot_ms = jumping_clock;
+	ck_assert_int_eq(hookin_read(&in, fds[0]), -1);
+	ck_assert_str_eq(err_last(), "no complete input on stdin within 5 s");
+	ck_assert_ptr_null(in.root);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("hookin");
+	TCase *tc = tcase_create("fixtures");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, pretooluse_bash);
+	tcase_add_test(tc, pretooluse_write_in_a_subagent);
+	tcase_add_test(tc, notebook_path_is_the_file_path);
+	tcase_add_test(tc, session_events);
+	tcase_add_test(tc, every_fixture_parses_as_its_event);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fields");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, bash_timeout_and_background);
+	tcase_add_loop_test(tc, unusable_timeout_is_absent, 0,
+	    (int)(sizeof(bad_timeouts) / sizeof(bad_timeouts[0])));
+	tcase_add_test(tc, wrong_types_read_as_absent);
+	tcase_add_test(tc, large_input_is_parsed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("refusals");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_loop_test(tc, bad_input_is_refused_with_its_reason, 0,
+	    (int)(sizeof(bad_inputs) / sizeof(bad_inputs[0])));
+	tcase_add_test(tc, whitespace_around_the_object_is_fine);
+	tcase_add_test(tc, length_bounds_the_input);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("read");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, read_a_fixture_through_a_pipe);
+	tcase_add_test(tc, read_of_nothing_is_empty);
+	tcase_add_test(tc, read_stops_past_the_size_limit);
+	tcase_add_test(tc, read_gives_up_on_a_silent_writer);
+	suite_add_tcase(s, tc);
+	return s;
+}
