@@ -19,7 +19,11 @@ lock_ctx_init_as(struct lock_ctx *ctx, const char *dir, const char *workspace,
 {
 	char hash[WORKSPACE_HASH_LEN + 1];
 
-	memset(ctx, 0, sizeof(*ctx));
+	/*
+	 * Field by field, not memset: the context is ~25 KB of path buffers,
+	 * and a PreToolUse makes one per ancestor of its target; zeroing them
+	 * was a third of the hook's own instructions. Every string is set.
+	 */
 	if (strlen(workspace) >= sizeof(ctx->workspace))
 		return err_set("the workspace path is too long");
 	strcpy(ctx->workspace, workspace);
@@ -28,6 +32,9 @@ lock_ctx_init_as(struct lock_ctx *ctx, const char *dir, const char *workspace,
 	ctx->me = *me;
 	ctx->ttl_ms = ttl_ms;
 	ctx->kind = "claude";
+	ctx->command = NULL;
+	ctx->tool = NULL;
+	ctx->waiting = 0;
 	return 0;
 }
 

@@ -65,6 +65,11 @@ seed() {
 	esac
 }
 
+# -jobs makes libFuzzer write fuzz-N.log into the current directory: only
+# when asked for (FUZZ_JOBS > 1).
+jobs=()
+[ "${FUZZ_JOBS:-1}" -gt 1 ] && jobs=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS")
+
 total_fail=0
 summary=
 for src in tests/fuzz/fuzz_*.c; do
@@ -87,7 +92,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		"$bin" -max_total_time="$SECS" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-		-jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" \
+		${jobs[@]+"${jobs[@]}"} \
 		-artifact_prefix="$OUT/$target/" -print_final_stats=1 "$corpus" > "$log" 2>&1
 	rc=$?
 	execs=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{s+=$2} END {print s+0}')
