@@ -98,7 +98,18 @@ hookin_read(struct hook_input *out, int fd)
 		}
 		if (len == cap) {
 			if (cap >= HOOKIN_MAX_BYTES) {
-				err_set("stdin is larger than %d MiB", HOOKIN_MAX_BYTES >> 20);
+				char extra;
+
+				/* Exactly the limit is accepted: only a byte more is too much. */
+				n = sys.read(fd, &extra, 1);
+				if (n == 0)
+					break;
+				if (n < 0 && errno == EAGAIN)
+					continue;
+				if (n < 0)
+					err_set("cannot read stdin:");
+				else
+					err_set("stdin is larger than %d MiB", HOOKIN_MAX_BYTES >> 20);
 				goto out;
 			}
 			cap *= 2;

@@ -272,9 +272,12 @@ END_TEST
 
 /* --- reading -------------------------------------------------------------- */
 
-/* Forks a writer of text (then of `extra` more bytes of 'x') into a pipe. */
+/*
+ * Forks a writer of text, then of `extra` more bytes of 'x', then of tail,
+ * into a pipe.
+ */
 static pid_t
-writer(int *rfd, const char *text, size_t extra)
+writer_tail(int *rfd, const char *text, size_t extra, const char *tail)
 {
 	static char chunk[65536];
 	int fds[2];
@@ -296,11 +299,19 @@ writer(int *rfd, const char *text, size_t extra)
 				_exit(1);
 			extra -= n;
 		}
+		if (write(fds[1], tail, strlen(tail)) < 0)
+			_exit(1);
 		_exit(0);
 	}
 	close(fds[1]);
 	*rfd = fds[0];
 	return pid;
+}
+
+static pid_t
+writer(int *rfd, const char *text, size_t extra)
+{
+	return writer_tail(rfd, text, extra, "");
 }
 
 START_TEST(read_a_fixture_through_a_pipe)
@@ -328,6 +339,20 @@ START_TEST(read_of_nothing_is_empty)
 	ck_assert_str_eq(err_last(), "stdin is empty");
 	close(rfd);
 	waitpid(pid, &status, 0);
+}
+END_TEST
+
+START_TEST(read_takes_exactly_the_size_limit)
+{
+	const char *head = SID "\"tool_name\":\"Write\",\"c\":\"", *tail = "\"}";
+	int rfd, status;
+	pid_t pid = writer_tail(&rfd, head,
+	    (size_t)HOOKIN_MAX_BYTES - strlen(head) - strlen(tail), tail);
+
+	ck_assert_msg(hookin_read(&in, rfd) == 0, "%s", err_last());
+	ck_assert_str_eq(in.session_id, "s1");
+	close(rfd);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 }
 END_TEST
 
@@ -407,6 +432,7 @@ suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, read_a_fixture_through_a_pipe);
 	tcase_add_test(tc, read_of_nothing_is_empty);
+	tcase_add_test(tc, read_takes_exactly_the_size_limit);
 	tcase_add_test(tc, read_stops_past_the_size_limit);
 	tcase_add_test(tc, read_gives_up_on_a_silent_writer);
 	suite_add_tcase(s, tc);
