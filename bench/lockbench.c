@@ -34,14 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+#include "tool.h"
 
 /* Runs bin < in; returns exit status (128+sig when killed); *rss_kb peak RSS. */
 static int
@@ -50,18 +43,14 @@ run(const char *bin, const char *in, long *rss_kb, int64_t *ns)
 	struct rusage ru;
 	int64_t t0;
 	pid_t pid;
-	int st, fd;
+	int st;
 
-	t0 = now_ns();
+	t0 = tool_now_ns();
 	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		fd = open(in, O_RDONLY);
-		if (fd < 0 || dup2(fd, 0) < 0)
-			_exit(126);
-		fd = open("/dev/null", O_WRONLY);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		if (tool_child_stdio(in, NULL) != 0)
 			_exit(126);
 		execl(bin, bin, (char *)NULL);
 		_exit(127);
@@ -70,7 +59,7 @@ run(const char *bin, const char *in, long *rss_kb, int64_t *ns)
 		if (errno != EINTR)
 			return -1;
 	if (ns != NULL)
-		*ns = now_ns() - t0;
+		*ns = tool_now_ns() - t0;
 	if (rss_kb != NULL && ru.ru_maxrss > *rss_kb)
 		*rss_kb = ru.ru_maxrss;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -172,48 +161,6 @@ cmd_time(int argc, char **argv)
 	return 0;
 }
 
-static char *
-read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static int
-write_input(const char *tmpl_path, const char *sid, const char *path)
-{
-	char *t = read_file(tmpl_path), *p, *q;
-	FILE *f;
-
-	if (t == NULL || (f = fopen(path, "wb")) == NULL) {
-		free(t);
-		return -1;
-	}
-	for (p = t; (q = strstr(p, "@SID@")) != NULL; p = q + 5) {
-		fwrite(p, 1, (size_t)(q - p), f);
-		fputs(sid, f);
-	}
-	fputs(p, f);
-	free(t);
-	return fclose(f);
-}
-
 static int
 cmd_throughput(int argc, char **argv)
 {
@@ -248,24 +195,19 @@ cmd_throughput(int argc, char **argv)
 
 			close(fds[1]);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			owner = fork();
-			if (owner == 0) {
-				prctl(PR_SET_PDEATHSIG, SIGKILL);
-				for (;;)
-					pause();
-			}
+			owner = tool_spawn_standin();
 			snprintf(env, sizeof(env), "%d", (int)owner);
 			setenv("CLAUDE_PID", env, 1);
 			snprintf(sid, sizeof(sid), "bench-%d", i);
 			snprintf(a, sizeof(a), "%s.%d", pin, i);
 			snprintf(b, sizeof(b), "%s.%d", sin, i);
-			if (write_input(pin, sid, a) != 0 || write_input(sin, sid, b) != 0)
+			if (tool_write_input(pin, sid, a) != 0 || tool_write_input(sin, sid, b) != 0)
 				_exit(2);
 			srand((unsigned)getpid());
 			while (read(fds[0], &ch, 1) < 0 && errno == EINTR)
 				;
-			end = now_ns() + (int64_t)(secs * 1e9);
-			while (now_ns() < end) {
+			end = tool_now_ns() + (int64_t)(secs * 1e9);
+			while (tool_now_ns() < end) {
 				rc = run(pre, a, NULL, NULL);
 				if (rc == 2) {
 					/* 1 ms doubling to 32 ms, +-50 %: a blocked
@@ -295,12 +237,12 @@ cmd_throughput(int argc, char **argv)
 	}
 	close(fds[0]);
 	usleep(100000);
-	t0 = now_ns();
+	t0 = tool_now_ns();
 	close(fds[1]);
 	fflush(stdout);
 	for (i = 0; i < p; i++)
 		waitpid(kids[i], NULL, 0);
-	elapsed = now_ns() - t0;
+	elapsed = tool_now_ns() - t0;
 	fprintf(stderr, "lockbench: %d processes, %.1f s\n", p, elapsed / 1e9);
 	return 0;
 }

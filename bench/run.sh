@@ -28,7 +28,8 @@ mkdir -p "$OUT"
 for p in pretooluse-lock posttooluse-refresh stop-release session-start; do
 	[ -x "$SL_BIN/$p" ] || { echo "bench: $SL_BIN/$p is not built (make)"; exit 2; }
 done
-${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$OUT/lockbench" bench/lockbench.c || exit 2
+${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Itests/tools -o "$OUT/lockbench" \
+	bench/lockbench.c tests/tools/tool.c || exit 2
 LB=$OUT/lockbench
 
 SB=$(mktemp -d "${TMPDIR:-/tmp}/sl-bench.XXXXXX")

@@ -36,46 +36,9 @@
 
 #include "record.h"
 #include "store.h"
+#include "tool.h"
 
 #define HANG_SECONDS 10
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static int
-write_file(const char *path, const char *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (f == NULL)
-		return -1;
-	if (fwrite(buf, 1, len, f) != len) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f);
-}
 
 static void
 print_escaped(FILE *to, const char *buf, size_t len)
@@ -104,22 +67,13 @@ static int
 run(const char *bin, const char *in_path, const char *err_path)
 {
 	pid_t pid = fork();
-	int st, fd;
+	int st;
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		fd = open(in_path, O_RDONLY);
-		if (fd < 0 || dup2(fd, 0) < 0)
+		if (tool_child_stdio(in_path, err_path) != 0)
 			_exit(126);
-		fd = open("/dev/null", O_WRONLY);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		if (err_path != NULL) {
-			fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			if (fd < 0 || dup2(fd, 2) < 0)
-				_exit(126);
-		}
 		alarm(HANG_SECONDS);	/* survives exec: a hung hook dies by SIGALRM */
 		execl(bin, bin, (char *)NULL);
 		_exit(127);
@@ -151,7 +105,7 @@ prefixes(const char *bin, const char *payload, size_t len, const char *input,
 		if (l % (size_t)step != 0 && !whole && l + 1 != objlen)
 			continue;
 		unlink(record);
-		if (write_file(record, payload, l) != 0)
+		if (tool_write_file(record, payload, l) != 0)
 			return failures + 1;
 		if (old) {
 			gettimeofday(&tv[0], NULL);
@@ -161,8 +115,8 @@ prefixes(const char *bin, const char *payload, size_t len, const char *input,
 		}
 		st = run(bin, input, err_path);
 		(*runs)++;
-		e = read_file(err_path, &elen);
-		now = read_file(record, &now_len);
+		e = tool_read_file(err_path, &elen);
+		now = tool_read_file(record, &now_len);
 		bad = 0;
 		if (st < 0 || WIFSIGNALED(st)) {
 			snprintf(why, sizeof(why), "died or hung");
@@ -239,7 +193,7 @@ main(int argc, char **argv)
 		    "[-r RECORD] [-n MAX_RUNS] [-s SECONDS] [-S SEED] [-o] [-k STEP]\n");
 		return 2;
 	}
-	payload = read_file(payload_path, &len);
+	payload = tool_read_file(payload_path, &len);
 	if (payload == NULL || len == 0) {
 		fprintf(stderr, "crit_flip: cannot read %s\n", payload_path);
 		return 2;
@@ -271,7 +225,7 @@ main(int argc, char **argv)
 		for (i = 0; i < flips; i++)
 			buf[rand() % len] = (char)(rand() % 256);
 		if (strcmp(mode, "stdin") == 0) {
-			if (write_file(in_path, buf, len) != 0) {
+			if (tool_write_file(in_path, buf, len) != 0) {
 				fprintf(stderr, "crit_flip: cannot write %s\n", in_path);
 				failures++;
 				break;
@@ -279,7 +233,7 @@ main(int argc, char **argv)
 			st = run(bin, in_path, NULL);
 		} else {
 			unlink(record);
-			if (write_file(record, buf, len) != 0) {
+			if (tool_write_file(record, buf, len) != 0) {
 				fprintf(stderr, "crit_flip: cannot write %s\n", record);
 				failures++;
 				break;
@@ -306,7 +260,7 @@ main(int argc, char **argv)
 		}
 		if (!bad && strcmp(mode, "record") == 0) {
 			size_t now_len;
-			char *now = read_file(record, &now_len);
+			char *now = tool_read_file(record, &now_len);
 			struct record r;
 
 			if (now != NULL && !(now_len == len && memcmp(now, buf, len) == 0)) {

@@ -37,15 +37,7 @@
 #include "proc.h"
 #include "record.h"
 #include "store.h"
-
-static int64_t
-ms_of(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "tool.h"
 
 static int
 cmd_make(int argc, char **argv)
@@ -54,7 +46,7 @@ cmd_make(int argc, char **argv)
 	struct proc_stat st;
 	const char *start = "auto", *boot = NULL, *host = NULL, *sid = "crit-holder";
 	const char *ws = "/nonexistent";
-	int64_t age = 0, ttl = 300000, now = ms_of(CLOCK_REALTIME), now_boot = ms_of(CLOCK_BOOTTIME);
+	int64_t age = 0, ttl = 300000, now = tool_ms_of(CLOCK_REALTIME), now_boot = tool_ms_of(CLOCK_BOOTTIME);
 	pid_t pid = getppid();
 	char *text;
 	int i;
@@ -181,7 +173,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "boot") == 0) {
-		printf("%lld\n", (long long)ms_of(CLOCK_BOOTTIME));
+		printf("%lld\n", (long long)tool_ms_of(CLOCK_BOOTTIME));
 		return 0;
 	}
 	fprintf(stderr, "usage: crit_record make [...] | check PATH | trylock PATH | start PID | boot\n");

@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -35,83 +34,7 @@
 #include "proc.h"
 #include "record.h"
 #include "store.h"
-
-static int64_t
-ms_of(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static int
-write_input(const char *tmpl_path, const char *sid, const char *path)
-{
-	size_t len;
-	char *t = read_file(tmpl_path, &len), *p, *q;
-	FILE *f;
-
-	if (t == NULL || (f = fopen(path, "wb")) == NULL) {
-		free(t);
-		return -1;
-	}
-	for (p = t; (q = strstr(p, "@SID@")) != NULL; p = q + 5) {
-		fwrite(p, 1, (size_t)(q - p), f);
-		fputs(sid, f);
-	}
-	fputs(p, f);
-	free(t);
-	return fclose(f);
-}
-
-static pid_t
-spawn_standin(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (;;)
-			pause();
-	}
-	return pid;
-}
-
-static pid_t
-dead_pid(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(0);
-	waitpid(pid, NULL, 0);
-	return pid;
-}
+#include "tool.h"
 
 /* Writes the stale record for round r atomically (temp + rename). */
 static int
@@ -124,7 +47,7 @@ seed(const char *record, const char *mode, int round, pid_t old_holder)
 	char *text;
 	size_t len;
 	FILE *f;
-	int64_t now = ms_of(CLOCK_REALTIME), boot = ms_of(CLOCK_BOOTTIME);
+	int64_t now = tool_ms_of(CLOCK_REALTIME), boot = tool_ms_of(CLOCK_BOOTTIME);
 
 	if (strcmp(mode, "free") == 0)
 		return unlink(record) == 0 || errno == ENOENT ? 0 : -1;
@@ -146,7 +69,7 @@ seed(const char *record, const char *mode, int round, pid_t old_holder)
 		rec.acquired_at = rec.renewed_at = now - 5000;
 		rec.renewed_boot_ms = boot - 5000;
 	} else {
-		rec.pid = dead_pid();
+		rec.pid = tool_dead_pid();
 		rec.pid_start = 12345;
 	}
 	rec.lease_until = rec.renewed_at + rec.lease_ms;
@@ -212,18 +135,18 @@ main(int argc, char **argv)
 	kids = calloc((size_t)k, sizeof(*kids));
 	rcs = calloc((size_t)k, sizeof(*rcs));
 	for (i = 0; i < k; i++) {
-		owners[i] = spawn_standin();
+		owners[i] = tool_spawn_standin();
 		snprintf(sid, sizeof(sid), "race-%d", i);
 		snprintf(path, sizeof(path), "%s/in.%d.json", dir, i);
-		if (owners[i] < 0 || write_input(input, sid, path) != 0) {
+		if (owners[i] < 0 || tool_write_input(input, sid, path) != 0) {
 			fprintf(stderr, "mx_race: cannot set up contender %d\n", i);
 			return 2;
 		}
 	}
 	if (strcmp(mode, "expired") == 0)
-		old_holder = spawn_standin();
+		old_holder = tool_spawn_standin();
 	alarm((unsigned)timeout_s);
-	t0 = ms_of(CLOCK_MONOTONIC);
+	t0 = tool_ms_of(CLOCK_MONOTONIC);
 
 	for (r = 0; r < rounds; r++) {
 		int fds[2], winner = -1, winners = 0;
@@ -275,7 +198,7 @@ main(int argc, char **argv)
 				winner = i;
 			} else if (rcs[i] != 2) {
 				size_t len;
-				char *e = read_file(err, &len);
+				char *e = tool_read_file(err, &len);
 
 				errors++;
 				fprintf(stderr, "mx_race: round %d contender %d exited %d: %s", r, i,
@@ -326,7 +249,7 @@ main(int argc, char **argv)
 	printf("race for a %s lock: rounds=%d contenders=%d one_winner=%ld no_winner=%ld "
 	    "several_winners=%ld wrong_record=%ld errors=%ld winners=%ld elapsed=%.1fs\n",
 	    mode, rounds, k, one, none, many, wrong, errors, winners_total,
-	    (ms_of(CLOCK_MONOTONIC) - t0) / 1000.0);
+	    (tool_ms_of(CLOCK_MONOTONIC) - t0) / 1000.0);
 	fflush(stdout);
 	free(owners);
 	free(kids);

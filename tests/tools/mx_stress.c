@@ -41,6 +41,7 @@
 
 #include "record.h"
 #include "store.h"
+#include "tool.h"
 
 struct opts {
 	int n, m, max_sleep_us, timeout_s;
@@ -57,15 +58,6 @@ struct tally {
 	long entries, blocked, failopen, errors, collisions, wrong_holder;
 };
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void
 sleep_us(long us)
 {
@@ -73,54 +65,6 @@ sleep_us(long us)
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
-}
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-/* Writes template with every "@SID@" replaced by sid into path. */
-static int
-write_input(const char *tmpl_path, const char *sid, const char *path)
-{
-	size_t len;
-	char *t = read_file(tmpl_path, &len), *p, *q;
-	FILE *f;
-
-	if (t == NULL)
-		return -1;
-	f = fopen(path, "wb");
-	if (f == NULL) {
-		free(t);
-		return -1;
-	}
-	for (p = t; (q = strstr(p, "@SID@")) != NULL; p = q + 5) {
-		fwrite(p, 1, (size_t)(q - p), f);
-		fputs(sid, f);
-	}
-	fputs(p, f);
-	free(t);
-	return fclose(f);
 }
 
 /*
@@ -131,19 +75,12 @@ static int
 run_hook(const char *bin, const char *in_path, const char *err_path)
 {
 	pid_t pid = fork();
-	int st, fd;
+	int st;
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		fd = open(in_path, O_RDONLY);
-		if (fd < 0 || dup2(fd, 0) < 0)
-			_exit(126);
-		fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		fd = open("/dev/null", O_WRONLY);
-		if (fd < 0 || dup2(fd, 1) < 0)
+		if (tool_child_stdio(in_path, err_path) != 0)
 			_exit(126);
 		execl(bin, bin, (char *)NULL);
 		_exit(127);
@@ -168,7 +105,7 @@ static void
 show_err(int who, const char *what, int rc, const char *err_path)
 {
 	size_t len;
-	char *e = read_file(err_path, &len);
+	char *e = tool_read_file(err_path, &len);
 
 	fprintf(stderr, "mx_stress: contender %d: %s exited %d: %s", who, what, rc,
 	    e != NULL && len > 0 ? e : "(no stderr)\n");
@@ -186,7 +123,7 @@ critical(const struct opts *o, int who, const char *sid, struct tally *t, struct
 	ssize_t n;
 	int fd, mfd;
 
-	iv->enter = now_ns();
+	iv->enter = tool_now_ns();
 	iv->who = who;
 	snprintf(marker, sizeof(marker), "%s/inside", o->dir);
 	snprintf(counter, sizeof(counter), "%s/counter", o->dir);
@@ -213,7 +150,7 @@ critical(const struct opts *o, int who, const char *sid, struct tally *t, struct
 	}
 	if (mfd >= 0)
 		unlink(marker);
-	iv->leave = now_ns();
+	iv->leave = tool_now_ns();
 	t->entries++;
 }
 
@@ -230,12 +167,7 @@ worker(const struct opts *o, int who, int barrier)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	srand((unsigned)getpid() * 2654435761u);
-	owner = fork();
-	if (owner == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (;;)
-			pause();
-	}
+	owner = tool_spawn_standin();
 	if (owner < 0 || ivs == NULL)
 		return 1;
 	snprintf(env, sizeof(env), "%d", (int)owner);
@@ -245,8 +177,8 @@ worker(const struct opts *o, int who, int barrier)
 	snprintf(stop_in, sizeof(stop_in), "%s/stop.%d.json", o->dir, who);
 	snprintf(err, sizeof(err), "%s/err.%d", o->dir, who);
 	snprintf(log, sizeof(log), "%s/log.%d", o->dir, who);
-	if (write_input(o->pre_input, sid, pre_in) != 0 ||
-	    write_input(o->stop_input, sid, stop_in) != 0) {
+	if (tool_write_input(o->pre_input, sid, pre_in) != 0 ||
+	    tool_write_input(o->stop_input, sid, stop_in) != 0) {
 		fprintf(stderr, "mx_stress: cannot write the inputs in %s\n", o->dir);
 		return 1;
 	}
@@ -369,14 +301,14 @@ main(int argc, char **argv)
 	}
 	close(fds[0]);
 	sleep_us(100000);	/* let every contender reach the barrier */
-	t0 = now_ns();
+	t0 = tool_now_ns();
 	alarm((unsigned)o.timeout_s);	/* SIGALRM ends a hung run */
 	close(fds[1]);
 	for (i = 0; i < o.n; i++) {
 		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			bad_exit++;
 	}
-	elapsed = now_ns() - t0;
+	elapsed = tool_now_ns() - t0;
 
 	all = calloc((size_t)o.n * (size_t)o.m + 1, sizeof(*all));
 	for (i = 0; i < o.n; i++) {
@@ -415,7 +347,7 @@ main(int argc, char **argv)
 			max_leave = all[k].leave;
 	}
 	snprintf(path, sizeof(path), "%s/counter", o.dir);
-	text = read_file(path, &len);
+	text = tool_read_file(path, &len);
 	if (text != NULL)
 		counter = strtol(text, NULL, 10);
 	free(text);
