@@ -32,33 +32,13 @@ static struct config cfg;
 static void
 make_root(void)
 {
-	snprintf(root, sizeof(root), "%s/sl-config-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
+	unit_scratch(root, "config");
 }
 
 static void
 remove_root(void)
 {
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* dir/name into buf (PATH_MAX bytes). */
-static char *
-join(char *buf, const char *dir, const char *name)
-{
-	int n = snprintf(buf, PATH_MAX, "%s/%s", dir, name);
-
-	ck_assert(n > 0 && n < PATH_MAX);
-	return buf;
+	unit_remove_tree(root);
 }
 
 /* Each test: the variables of the caller put aside, a new HOME and workspace, the defaults. */
@@ -73,9 +53,9 @@ setup(void)
 		saved[i] = v != NULL ? strdup(v) : NULL;
 		unsetenv(env_vars[i]);
 	}
-	join(home, root, "home-XXXXXX");
+	unit_path(home, root, "home-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(home));
-	join(ws, root, "ws-XXXXXX");
+	unit_path(ws, root, "ws-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(ws));
 	ck_assert_int_eq(config_defaults(&cfg), 0);
 }
@@ -103,8 +83,8 @@ put(const char *dir, const char *text)
 	static char path[PATH_MAX];
 	FILE *f;
 
-	mkdir(join(path, dir, ".claude"), 0700);
-	join(path, dir, ".claude/session-lock.json");
+	mkdir(unit_path(path, dir, ".claude"), 0700);
+	unit_path(path, dir, ".claude/session-lock.json");
 	f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(fwrite(text, 1, strlen(text), f), strlen(text));
@@ -366,18 +346,18 @@ START_TEST(files_that_are_not_config_files)
 	size_t head;
 
 	/* Absent, or below a regular file: no configuration, not an error. */
-	join(path, ws, "absent.json");
+	unit_path(path, ws, "absent.json");
 	ck_assert_int_eq(config_load_file(&cfg, path), 0);
-	join(path, ws, ".claude/session-lock.json/x");
+	unit_path(path, ws, ".claude/session-lock.json/x");
 	put(ws, "{}");
 	ck_assert_int_eq(config_load_file(&cfg, path), 0);
 
 	/* A directory and a FIFO (which must not hang the hook). */
-	join(path, ws, "dir.json");
+	unit_path(path, ws, "dir.json");
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	ck_assert_int_eq(config_load_file(&cfg, path), -1);
 	err_has("not a regular file");
-	join(path, ws, "fifo.json");
+	unit_path(path, ws, "fifo.json");
 	ck_assert_int_eq(mkfifo(path, 0600), 0);
 	ck_assert_int_eq(config_load_file(&cfg, path), -1);
 	err_has("not a regular file");

@@ -410,10 +410,7 @@ make_bindir(void)
 static void
 remove_dir(void)
 {
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	unit_remove_tree(dir);
 }
 
 static char *

@@ -25,16 +25,6 @@
  */
 static char tmp[PATH_MAX], real[PATH_MAX], oldcwd[PATH_MAX];
 
-/* base/rel into buf (PATH_MAX bytes). */
-static const char *
-at(char *buf, const char *base, const char *rel)
-{
-	int n = snprintf(buf, PATH_MAX, "%s/%s", base, rel);
-
-	ck_assert(n > 0 && n < PATH_MAX);
-	return buf;
-}
-
 /* Unchecked (run once around each tcase), so a failed test leaves nothing behind. */
 static void
 setup(void)
@@ -43,30 +33,20 @@ setup(void)
 	int fd;
 
 	ck_assert_ptr_nonnull(getcwd(oldcwd, sizeof(oldcwd)));
-	snprintf(tmp, sizeof(tmp), "%s/sl-ws-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	unit_scratch(tmp, "ws");
 	ck_assert_ptr_nonnull(realpath(tmp, real));
-	ck_assert_int_eq(mkdir(at(p, tmp, "a"), 0700), 0);
-	ck_assert_int_eq(mkdir(at(p, tmp, "b"), 0700), 0);
-	ck_assert_int_eq(mkdir(at(p, tmp, "c"), 0700), 0);
-	ck_assert_int_eq(symlink("a", at(p, tmp, "link")), 0);
-	ck_assert_int_eq(symlink(at(q, real, "a/new.txt"), at(p, tmp, "b/out")), 0);
-	ck_assert_int_eq(symlink("../a/rel.txt", at(p, tmp, "b/rel")), 0);
-	ck_assert_int_eq(symlink("out", at(p, tmp, "b/chain")), 0);
-	ck_assert_int_eq(symlink("loop2", at(p, tmp, "b/loop1")), 0);
-	ck_assert_int_eq(symlink("loop1", at(p, tmp, "b/loop2")), 0);
-	fd = open(at(p, tmp, "a/f"), O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_eq(mkdir(unit_path(p, tmp, "a"), 0700), 0);
+	ck_assert_int_eq(mkdir(unit_path(p, tmp, "b"), 0700), 0);
+	ck_assert_int_eq(mkdir(unit_path(p, tmp, "c"), 0700), 0);
+	ck_assert_int_eq(symlink("a", unit_path(p, tmp, "link")), 0);
+	ck_assert_int_eq(symlink(unit_path(q, real, "a/new.txt"), unit_path(p, tmp, "b/out")), 0);
+	ck_assert_int_eq(symlink("../a/rel.txt", unit_path(p, tmp, "b/rel")), 0);
+	ck_assert_int_eq(symlink("out", unit_path(p, tmp, "b/chain")), 0);
+	ck_assert_int_eq(symlink("loop2", unit_path(p, tmp, "b/loop1")), 0);
+	ck_assert_int_eq(symlink("loop1", unit_path(p, tmp, "b/loop2")), 0);
+	fd = open(unit_path(p, tmp, "a/f"), O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
 static void
@@ -74,7 +54,7 @@ teardown(void)
 {
 	if (chdir(oldcwd) != 0)
 		perror(oldcwd);
-	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	unit_remove_tree(tmp);
 }
 
 /* --- the hash -------------------------------------------------------------- */
@@ -128,8 +108,8 @@ START_TEST(project_dir_wins_over_cwd)
 {
 	char out[PATH_MAX], a[PATH_MAX], b[PATH_MAX], want[PATH_MAX];
 
-	ck_assert_int_eq(workspace_resolve(out, at(a, tmp, "a"), at(b, tmp, "b")), 0);
-	ck_assert_str_eq(out, at(want, real, "a"));
+	ck_assert_int_eq(workspace_resolve(out, unit_path(a, tmp, "a"), unit_path(b, tmp, "b")), 0);
+	ck_assert_str_eq(out, unit_path(want, real, "a"));
 }
 END_TEST
 
@@ -137,10 +117,10 @@ START_TEST(cwd_is_used_without_project_dir)
 {
 	char out[PATH_MAX], b[PATH_MAX], want[PATH_MAX];
 
-	ck_assert_int_eq(workspace_resolve(out, NULL, at(b, tmp, "b")), 0);
-	ck_assert_str_eq(out, at(want, real, "b"));
-	ck_assert_int_eq(workspace_resolve(out, "", at(b, tmp, "b")), 0);
-	ck_assert_str_eq(out, at(want, real, "b"));
+	ck_assert_int_eq(workspace_resolve(out, NULL, unit_path(b, tmp, "b")), 0);
+	ck_assert_str_eq(out, unit_path(want, real, "b"));
+	ck_assert_int_eq(workspace_resolve(out, "", unit_path(b, tmp, "b")), 0);
+	ck_assert_str_eq(out, unit_path(want, real, "b"));
 }
 END_TEST
 
@@ -148,11 +128,11 @@ START_TEST(process_cwd_is_the_last_resort)
 {
 	char out[PATH_MAX], c[PATH_MAX], want[PATH_MAX];
 
-	ck_assert_int_eq(chdir(at(c, tmp, "c")), 0);
+	ck_assert_int_eq(chdir(unit_path(c, tmp, "c")), 0);
 	ck_assert_int_eq(workspace_resolve(out, NULL, NULL), 0);
-	ck_assert_str_eq(out, at(want, real, "c"));
+	ck_assert_str_eq(out, unit_path(want, real, "c"));
 	ck_assert_int_eq(workspace_resolve(out, "", ""), 0);
-	ck_assert_str_eq(out, at(want, real, "c"));
+	ck_assert_str_eq(out, unit_path(want, real, "c"));
 }
 END_TEST
 
@@ -160,10 +140,10 @@ START_TEST(symlinks_and_dots_are_resolved)
 {
 	char out[PATH_MAX], p[PATH_MAX], want[PATH_MAX];
 
-	at(want, real, "a");
-	ck_assert_int_eq(workspace_resolve(out, at(p, tmp, "link"), NULL), 0);
+	unit_path(want, real, "a");
+	ck_assert_int_eq(workspace_resolve(out, unit_path(p, tmp, "link"), NULL), 0);
 	ck_assert_str_eq(out, want);
-	ck_assert_int_eq(workspace_resolve(out, NULL, at(p, tmp, "b/../link/")), 0);
+	ck_assert_int_eq(workspace_resolve(out, NULL, unit_path(p, tmp, "b/../link/")), 0);
 	ck_assert_str_eq(out, want);
 	/* A relative project dir is taken from the process's cwd. */
 	ck_assert_int_eq(chdir(tmp), 0);
@@ -176,7 +156,7 @@ START_TEST(unresolvable_dirs_are_errors_naming_them)
 {
 	char out[PATH_MAX], p[PATH_MAX], b[PATH_MAX];
 
-	ck_assert_int_eq(workspace_resolve(out, at(p, tmp, "gone"), at(b, tmp, "b")), -1);
+	ck_assert_int_eq(workspace_resolve(out, unit_path(p, tmp, "gone"), unit_path(b, tmp, "b")), -1);
 	ck_assert_ptr_nonnull(strstr(err_last(), "CLAUDE_PROJECT_DIR"));
 	ck_assert_ptr_nonnull(strstr(err_last(), p));
 	ck_assert_ptr_nonnull(strstr(err_last(), "No such file or directory"));
@@ -216,7 +196,7 @@ target_is(const char *path, const char *base, const char *want_rel)
 	if (want_rel[0] == '/')
 		snprintf(want, sizeof(want), "%s", want_rel);
 	else
-		at(want, real, want_rel);
+		unit_path(want, real, want_rel);
 	ck_assert_msg(strcmp(out, want) == 0, "%s (base %s): got %s, wanted %s", path,
 	    base != NULL ? base : "(null)", out, want);
 }
@@ -225,11 +205,11 @@ START_TEST(existing_targets_are_resolved)
 {
 	char p[PATH_MAX], base[PATH_MAX];
 
-	target_is(at(p, tmp, "a/f"), NULL, "a/f");
-	target_is(at(p, tmp, "link/f"), NULL, "a/f");
-	target_is(at(p, tmp, "b/../a/./f"), NULL, "a/f");
-	target_is("f", at(base, tmp, "a"), "a/f");
-	target_is("../link/f", at(base, tmp, "b"), "a/f");
+	target_is(unit_path(p, tmp, "a/f"), NULL, "a/f");
+	target_is(unit_path(p, tmp, "link/f"), NULL, "a/f");
+	target_is(unit_path(p, tmp, "b/../a/./f"), NULL, "a/f");
+	target_is("f", unit_path(base, tmp, "a"), "a/f");
+	target_is("../link/f", unit_path(base, tmp, "b"), "a/f");
 	target_is("/", NULL, "/");
 }
 END_TEST
@@ -238,14 +218,14 @@ START_TEST(new_files_resolve_through_their_existing_parent)
 {
 	char p[PATH_MAX], base[PATH_MAX];
 
-	target_is(at(p, tmp, "a/new.txt"), NULL, "a/new.txt");
-	target_is(at(p, tmp, "link/new.txt"), NULL, "a/new.txt");
-	target_is(at(p, tmp, "link/x/y/../z.txt"), NULL, "a/x/z.txt");
-	target_is(at(p, tmp, "a/./x/./y/"), NULL, "a/x/y");
-	target_is(at(p, tmp, "a/x//y"), NULL, "a/x/y");
-	target_is(at(p, tmp, "a/x/../../b/new"), NULL, "b/new");
-	target_is("new.txt", at(base, tmp, "link"), "a/new.txt");
-	target_is("sub/new.txt", at(base, tmp, "b"), "b/sub/new.txt");
+	target_is(unit_path(p, tmp, "a/new.txt"), NULL, "a/new.txt");
+	target_is(unit_path(p, tmp, "link/new.txt"), NULL, "a/new.txt");
+	target_is(unit_path(p, tmp, "link/x/y/../z.txt"), NULL, "a/x/z.txt");
+	target_is(unit_path(p, tmp, "a/./x/./y/"), NULL, "a/x/y");
+	target_is(unit_path(p, tmp, "a/x//y"), NULL, "a/x/y");
+	target_is(unit_path(p, tmp, "a/x/../../b/new"), NULL, "b/new");
+	target_is("new.txt", unit_path(base, tmp, "link"), "a/new.txt");
+	target_is("sub/new.txt", unit_path(base, tmp, "b"), "b/sub/new.txt");
 }
 END_TEST
 
@@ -254,16 +234,16 @@ START_TEST(dangling_links_resolve_to_where_the_write_lands)
 	/* A Write through b/out creates a/new.txt: the target is in a, not b. */
 	char p[PATH_MAX], out[PATH_MAX], ws[PATH_MAX];
 
-	target_is(at(p, tmp, "b/out"), NULL, "a/new.txt");
-	target_is(at(p, tmp, "b/rel"), NULL, "a/rel.txt");
-	target_is(at(p, tmp, "b/chain"), NULL, "a/new.txt");
-	target_is("chain", at(ws, tmp, "b"), "a/new.txt");
-	ck_assert_int_eq(workspace_resolve_target(out, at(p, tmp, "b/out"), NULL), 0);
-	ck_assert_int_eq(workspace_contains(at(ws, real, "a"), out), 1);
-	ck_assert_int_eq(workspace_contains(at(ws, real, "b"), out), 0);
+	target_is(unit_path(p, tmp, "b/out"), NULL, "a/new.txt");
+	target_is(unit_path(p, tmp, "b/rel"), NULL, "a/rel.txt");
+	target_is(unit_path(p, tmp, "b/chain"), NULL, "a/new.txt");
+	target_is("chain", unit_path(ws, tmp, "b"), "a/new.txt");
+	ck_assert_int_eq(workspace_resolve_target(out, unit_path(p, tmp, "b/out"), NULL), 0);
+	ck_assert_int_eq(workspace_contains(unit_path(ws, real, "a"), out), 1);
+	ck_assert_int_eq(workspace_contains(unit_path(ws, real, "b"), out), 0);
 	/* A loop resolves to somewhere (a write through it fails) without hanging. */
-	ck_assert_int_eq(workspace_resolve_target(out, at(p, tmp, "b/loop1"), NULL), 0);
-	ck_assert_int_eq(workspace_contains(at(ws, real, "b"), out), 1);
+	ck_assert_int_eq(workspace_resolve_target(out, unit_path(p, tmp, "b/loop1"), NULL), 0);
+	ck_assert_int_eq(workspace_contains(unit_path(ws, real, "b"), out), 1);
 }
 END_TEST
 
@@ -272,10 +252,10 @@ START_TEST(dotdot_past_a_missing_dir_stays_out_of_the_workspace)
 	/* ".." after a missing component folds lexically: it must not stay inside. */
 	char p[PATH_MAX], out[PATH_MAX], ws[PATH_MAX];
 
-	at(ws, real, "a");
-	ck_assert_int_eq(workspace_resolve_target(out, at(p, tmp, "a/missing/../../b/x"), NULL), 0);
+	unit_path(ws, real, "a");
+	ck_assert_int_eq(workspace_resolve_target(out, unit_path(p, tmp, "a/missing/../../b/x"), NULL), 0);
 	ck_assert_int_eq(workspace_contains(ws, out), 0);
-	ck_assert_int_eq(workspace_resolve_target(out, at(p, tmp, "a/missing/../y"), NULL), 0);
+	ck_assert_int_eq(workspace_resolve_target(out, unit_path(p, tmp, "a/missing/../y"), NULL), 0);
 	ck_assert_int_eq(workspace_contains(ws, out), 1);
 }
 END_TEST
