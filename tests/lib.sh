@@ -221,3 +221,29 @@ until_true() {
 		sleep 0.05
 	done
 }
+
+# --- fault injection ----------------------------------------------------------
+
+# fault_nth CALL:ERR TEXT RUNNER: sets FAULT_NTH to the smallest N in 1..20 at
+# which `RUNNER CALL:ERR:N` (one run of a test-build hook with that
+# SESSION_LOCK_FAULT; it sets ERR) says TEXT on stderr. The call a test means
+# is found by asking, not counted by hand: reads of /proc and of the
+# configuration come first and move with the code. Returns 1, FAULT_NTH
+# empty, when no N does. Messages are gathered once per CALL:ERR and RUNNER,
+# so call it outside a subshell.
+declare -A T_FAULT_SCANNED T_FAULT_MSG
+fault_nth() {
+	local ce=$1 text=$2 runner=$3 n
+	if [ -z "${T_FAULT_SCANNED[$ce|$runner]:-}" ]; then
+		T_FAULT_SCANNED[$ce|$runner]=1
+		for n in $(seq 1 20); do
+			"$runner" "$ce:$n"
+			T_FAULT_MSG[$ce|$runner|$n]=$ERR
+		done
+	fi
+	FAULT_NTH=
+	for n in $(seq 1 20); do
+		case ${T_FAULT_MSG[$ce|$runner|$n]} in *"$text"*) FAULT_NTH=$n; return 0 ;; esac
+	done
+	return 1
+}

@@ -440,28 +440,25 @@ t_end
 
 # --- system call failures (the test build's fault injection) -------------------------
 
-# close_nth: the N of the close(2) of the temporary record, the only close
-# whose failure matters (found by asking, not counted by hand: reads of /proc
-# and of the configuration close files before it).
-close_nth() {
-	local n
-	for n in 1 2 3 4 5 6 7 8; do
-		rm -rf "$HOME/.claude"
-		fx PreToolUse.Write "$A" | T_TBIN=1 try pretooluse-lock SESSION_LOCK_FAULT="close:EIO:$n" CLAUDE_PID="$OWNER_PID"
-		case $ERR in *".json.tmp"*) rm -rf "$HOME/.claude"; echo "$n"; return ;; esac
-	done
+# free_acquire SPEC: our session takes a free lock with SPEC failing.
+free_acquire() {
 	rm -rf "$HOME/.claude"
-	echo 0
+	fx PreToolUse.Write "$A" | T_TBIN=1 try pretooluse-lock SESSION_LOCK_FAULT="$1" CLAUDE_PID="$OWNER_PID"
 }
 
-for fault in rename:EIO write:ENOSPC open:EMFILE:2 close:EIO:nth; do
+# CALL:ERR@TEXT: the call whose message names TEXT (the configuration file,
+# the temporary record; the close of the temporary record is the only close
+# whose failure matters).
+for fault in rename:EIO write:ENOSPC open:EMFILE@configuration open:EMFILE@.json.tmp \
+	close:EIO@.json.tmp; do
 	t_begin "a failing $fault while taking a free lock fails open and leaves no record or temporary file"
 	owner
-	if [ "$fault" = close:EIO:nth ]; then
-		close_nth > "$T/nth"
-		[ "$(cat "$T/nth")" != 0 ] || t_fail "no failing close gave a message about the temporary record"
-		fault=close:EIO:$(cat "$T/nth")
-	fi
+	case $fault in *@*)
+		fault_nth "${fault%@*}" "${fault#*@}" free_acquire ||
+			t_fail "no failing ${fault%@*} gave a message about '${fault#*@}'"
+		fault=${fault%@*}:$FAULT_NTH
+		rm -rf "$HOME/.claude" ;;
+	esac
 	fx PreToolUse.Write "$A" | T_TBIN=1 try pretooluse-lock SESSION_LOCK_FAULT="$fault" CLAUDE_PID="$OWNER_PID"
 	assert_rc 0; assert_out_empty; assert_err_one_line
 	assert_no_file "$(lock_file)"

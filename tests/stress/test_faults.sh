@@ -55,26 +55,13 @@ fault_case() {
 	t_end
 }
 
-# find_nth CALL ERR TEXT: the N at which failing CALL during a takeover
-# produces a message containing TEXT (the call we mean), or "". The messages
-# of N = 1..20 are gathered once per CALL:ERR.
-declare -A SCANNED MSG
-find_nth() {
-	local call=$1 err=$2 text=$3 n
-	if [ -z "${SCANNED[$call:$err]:-}" ]; then
-		SCANNED[$call:$err]=1
-		for n in $(seq 1 20); do
-			rm -rf "$HOME/.claude"
-			setup dead
-			fx PreToolUse.Write sess-a > "$T/in"
-			CLAUDE_PID=$PA SESSION_LOCK_FAULT=$call:$err:$n crit_run_t 20 "$TB/pretooluse-lock" < "$T/in"
-			MSG[$call:$err:$n]=$ERR
-			crit_reap
-		done
-	fi
-	for n in $(seq 1 20); do
-		case ${MSG[$call:$err:$n]} in *"$text"*) echo "$n"; return ;; esac
-	done
+# takeover_run SPEC: a takeover of a dead holder's lock with SPEC failing.
+takeover_run() {
+	rm -rf "$HOME/.claude"
+	setup dead
+	fx PreToolUse.Write sess-a > "$T/in"
+	CLAUDE_PID=$PA SESSION_LOCK_FAULT=$1 crit_run_t 20 "$TB/pretooluse-lock" < "$T/in"
+	crit_reap
 }
 
 for s in dead ours-old free; do
@@ -96,11 +83,10 @@ for spec in "open:EMFILE:.json.tmp" "open:EMFILE:.mutex" "open:EMFILE:lock recor
 	IFS=: read -r a b c <<< "$spec"
 	set -- "$a" "$b" "$c"
 	t_begin "$1:$2 at the $3 during takeover: fails open, lock untouched"
-	find_nth "$1" "$2" "$3" > "$T/nth"	# (not in a subshell: it fills the cache)
-	n=$(cat "$T/nth")
-	if [ -z "$n" ]; then
+	if ! fault_nth "$1:$2" "$3" takeover_run; then
 		t_fail "no $1 call failing with $2 gave a message about '$3'"
 	else
+		n=$FAULT_NTH
 		rm -rf "$HOME/.claude"
 		setup dead
 		fx PreToolUse.Write sess-a > "$T/in"
