@@ -50,7 +50,7 @@ status_all(const struct holder *me, int json)
 	char dir[PATH_MAX];
 	cJSON *arr = NULL;
 	size_t i, shown = 0;
-	int exists, rc = CLI_FAILED;
+	int exists, rc = CLI_FAILED, held = 0, untold = 0;
 
 	if (report_dir(dir, &exists) != 0)
 		return cli_fail("cannot show the locks: %s", err_last());
@@ -73,6 +73,13 @@ status_all(const struct holder *me, int json)
 		}
 		if (l.status == STORE_ABSENT)
 			continue;	/* removed since the listing */
+		/* The same verdicts as one workspace's status: see status_one(). */
+		if (!inventory_takeable(&l)) {
+			if (l.status == STORE_FOUND)
+				held = 1;
+			else
+				untold = 1;
+		}
 		if (json) {
 			cJSON_AddItemToArray(arr, report_json(&l, NULL, inv.items[i].hash));
 		} else {
@@ -90,6 +97,8 @@ status_all(const struct holder *me, int json)
 			printf("no locks in '%s'\n", dir);
 		rc = CLI_OK;
 	}
+	if (rc == CLI_OK)
+		rc = held ? CLI_HELD : untold ? CLI_FAILED : CLI_OK;
 out:
 	cJSON_Delete(arr);
 	inventory_free(&inv);
@@ -175,7 +184,8 @@ const struct cli_cmd cmd_status = {
 	    "Only reads: it never renews, changes or creates anything.\n\n"
 	    "exit status: 0 the workspace is free, stale or ours (a session may take it);\n"
 	    "1 held by a live holder; 3 cannot tell (corrupt record younger than the TTL,\n"
-	    "a newer version's or unsafe file, unusable runtime directory). --all: 0 when\n"
-	    "the list was shown.",
+	    "a newer version's or unsafe file, unusable runtime directory). --all: the\n"
+	    "same over every lock listed: 1 when any is held by a live holder, else 3\n"
+	    "when any cannot be told, else 0.",
 	.run = run,
 };

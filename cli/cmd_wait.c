@@ -1,12 +1,21 @@
 /*
- * session-lock wait [PATH] [--timeout SECONDS] - returns once a workspace's
- * lock could be taken (free, stale, or this session's own). Only reads.
+ * session-lock wait [PATH] [--timeout SECONDS] [--no-take] - waits for a
+ * workspace's lock.
  *
- * It polls, with the jittered doubling backoff of the hooks' own wait (50 ms
- * up to 1 s, each pause 0.75x to 1.25x), so that many waiters neither spin
- * nor wake in step. Returning 0 says the lock was free when looked at, not
- * that it is reserved: to run something under the lock, use `session-lock
- * run --wait`.
+ * Inside a Claude Code session (the Bash tool's environment names it:
+ * CLAUDE_CODE_SESSION_ID and CLAUDE_PID), it waits FOR that session: it
+ * joins the same first-come-first-served queue as the hooks' bounded wait
+ * (queue.h) and, when the lock frees in its turn, takes it for the session
+ * in the same critical section (lock_acquire_wait), so no third session
+ * slips in between; the session's next Write then finds the lock its own.
+ * Its default limit, 110 s, stays under the Bash tool's 120 s, and a wait
+ * that is killed leaves an entry whose process is gone, which the next
+ * reader drops.
+ *
+ * Outside a session (or with --no-take) it only watches: it returns once
+ * the lock could be taken, reserving nothing, polling with the jittered
+ * doubling backoff of the hooks' own wait (50 ms up to 1 s, each pause 0.75x
+ * to 1.25x). To run something under the lock there, use `session-lock run`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,21 +25,84 @@
 #include "cli.h"
 #include "err.h"
 #include "inventory.h"
+#include "lock.h"
 #include "report.h"
 #include "store.h"
 #include "sys.h"
+#include "tell.h"
+
+/* Waits for the session in the environment, and takes the lock for it. */
+static int
+wait_take(const char *ws, const char *session_id, int64_t timeout, const char *self)
+{
+	char dir[PATH_MAX], who[1024], t[32], quoted[PATH_MAX + 64];
+	struct lock_outcome o;
+	struct lock_ctx ctx;
+	struct config cfg;
+	int rc;
+
+	if (report_config(&cfg, ws) != 0)
+		return cli_fail("cannot wait for '%s': %s", ws, err_last());
+	if (store_dir_open(dir, getenv("HOME")) != 0 ||
+	    lock_ctx_init(&ctx, dir, ws, session_id, cfg.ttl_ms) != 0) {
+		config_free(&cfg);
+		return cli_fail("cannot wait for '%s': %s", ws, err_last());
+	}
+	ctx.tool = "session-lock wait";
+	rc = lock_acquire_wait(&ctx, cfg.ttl_ms, timeout, &o);
+	config_free(&cfg);
+	if (rc != 0)
+		return cli_fail("cannot wait for '%s': %s", ws, err_last());
+	switch (o.action) {
+	case LOCK_ACQUIRED:
+	case LOCK_TOOK_OVER:
+		printf("session-lock: the lock on '%s' is now this session's (%.8s): go on with "
+		    "your changes.\n", ws, session_id);
+		return CLI_OK;
+	case LOCK_RENEWED:
+		printf("session-lock: this session (%.8s) already holds the lock on '%s': go on "
+		    "with your changes.\n", session_id, ws);
+		return CLI_OK;
+	default:
+		break;
+	}
+	tell_shell_quote(quoted, sizeof(quoted), ws);
+	if (o.have_holder && o.decision.verdict == VERDICT_HELD)
+		tell_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me, sys.now_wall_ms(),
+		    sys.now_boot_ms());
+	else
+		snprintf(who, sizeof(who), "%d other waiting session%s that came first",
+		    o.queued_ahead, o.queued_ahead == 1 ? "" : "s");
+	fprintf(stderr, "session-lock: '%s' is still held after %s, by %s. Run `%s wait %s` "
+	    "again to keep this session's place in line, or tell the user.\n", ws,
+	    report_duration(t, sizeof(t), timeout), who, self, quoted);
+	return CLI_TIMEOUT;
+}
+
+/* The path to run this program again, for the time-out advice. */
+static void
+self_path(char *out, size_t size, const char *argv0)
+{
+	ssize_t n = readlink("/proc/self/exe", out, size - 1);
+
+	if (n > 0)
+		out[n] = '\0';
+	else
+		snprintf(out, size, "%s", argv0);
+}
 
 static int
 run(int argc, char **argv)
 {
 	char ws[PATH_MAX], dir[PATH_MAX], hash[WORKSPACE_HASH_LEN + 1], who[1024], t[32];
-	const char *path = NULL, *arg;
+	const char *path = NULL, *arg, *sid = getenv("CLAUDE_CODE_SESSION_ID");
+	char self[PATH_MAX];
 	int64_t timeout = -1, start, left, pause = 50;
 	struct inventory_look l;
 	struct config cfg;
 	struct holder me;
 	unsigned seed = (unsigned)getpid();
-	int exists, i;
+	int exists, i, take = sid != NULL && *sid != '\0';
 
 	for (i = 1; i < argc; i++) {
 		arg = NULL;
@@ -40,6 +112,13 @@ run(int argc, char **argv)
 			arg = argv[++i];
 		} else if (strncmp(argv[i], "--timeout=", 10) == 0) {
 			arg = argv[i] + 10;
+		} else if (strcmp(argv[i], "--no-take") == 0) {
+			take = 0;
+		} else if (strcmp(argv[i], "--take") == 0) {
+			if (sid == NULL || *sid == '\0')
+				return cli_usage(&cmd_wait, "--take acts for a Claude Code session: "
+				    "CLAUDE_CODE_SESSION_ID is not set");
+			take = 1;
 		} else if (strcmp(argv[i], "--") == 0 && i + 1 == argc - 1 && path == NULL) {
 			path = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -55,6 +134,10 @@ run(int argc, char **argv)
 	start = sys.now_boot_ms();
 	if (report_workspace(ws, path) != 0)
 		return cli_fail("cannot wait for '%s': %s", path != NULL ? path : ".", err_last());
+	if (take) {
+		self_path(self, sizeof(self), argv[0]);
+		return wait_take(ws, sid, timeout < 0 ? TELL_WAIT_DEFAULT_S * 1000 : timeout, self);
+	}
 	if (report_me(&me, 1) != 0 || report_config(&cfg, ws) != 0)
 		return cli_fail("cannot wait for '%s': %s", ws, err_last());
 	workspace_hash(hash, ws);
@@ -98,15 +181,21 @@ run(int argc, char **argv)
 
 const struct cli_cmd cmd_wait = {
 	.name = "wait",
-	.summary = "wait until a workspace's lock is free",
-	.usage = "session-lock wait [PATH] [--timeout SECONDS]\n\n"
-	    "Returns when the lock of the workspace PATH (default: $CLAUDE_PROJECT_DIR,\n"
-	    "else the current directory) could be taken: no lock, a dead holder, an ended\n"
-	    "lease, or (inside a Claude Code session) that session's own lock. Without\n"
-	    "--timeout it waits as long as it takes; SECONDS may be a decimal (0.5), 0\n"
-	    "checks once. Only reads: it reserves nothing (use 'session-lock run --wait'\n"
-	    "to run a command under the lock).\n\n"
-	    "exit status: 0 free; 75 still held when the timeout ran out; 3 failed\n"
-	    "(unusable runtime directory, a newer version's or unsafe lock file).",
+	.summary = "wait for a workspace's lock (in a session: wait your turn and take it)",
+	.usage = "session-lock wait [PATH] [--timeout SECONDS] [--no-take]\n\n"
+	    "Inside a Claude Code session (its Bash tool sets CLAUDE_CODE_SESSION_ID and\n"
+	    "CLAUDE_PID), waits in line for the lock of the workspace PATH (default:\n"
+	    "$CLAUDE_PROJECT_DIR, else the current directory) and takes it FOR THAT SESSION\n"
+	    "as soon as it is this session's turn; then the session's edits pass. Sessions\n"
+	    "waiting (here or in a hook) are served first come, first served. Default\n"
+	    "--timeout: 110 s, under the Bash tool's 120 s.\n\n"
+	    "Outside a session, or with --no-take, only waits until the lock could be taken\n"
+	    "(free, a dead holder, an ended lease, or the session's own) and reserves\n"
+	    "nothing; without --timeout it waits as long as it takes. SECONDS may be a\n"
+	    "decimal (0.5); 0 checks once. To run a command under the lock, use\n"
+	    "'session-lock run --wait'.\n\n"
+	    "exit status: 0 the lock is this session's (or free, when not taking); 75 still\n"
+	    "held when the timeout ran out (it says by whom); 3 failed (unusable runtime\n"
+	    "directory, a newer version's or unsafe lock file).",
 	.run = run,
 };

@@ -18,6 +18,7 @@
 #include "lock.h"
 #include "store.h"
 #include "sys.h"
+#include "tell.h"
 #include "workspace.h"
 
 /* Everything one event needs, set up once by hook_run(). */
@@ -30,6 +31,9 @@ struct hook_env {
 	struct hook_reply *reply;
 	int have_me;
 	struct holder me;	/* found once, reused for every workspace looked at */
+	char target[PATH_MAX];	/* Write/Edit/NotebookEdit: the resolved target */
+	char why[256];		/* Bash: why the command needs the lock */
+	int skill;		/* PreSkillShellCommand: a skill's inline shell command */
 };
 
 static void
@@ -47,72 +51,48 @@ reply_set(struct hook_reply *r, enum hook_status status, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "3f2a9c1e": the first 8 characters of a session id, for messages. */
-static const char *
-short_id(const char *session_id, char buf[16])
-{
-	snprintf(buf, 16, "%.8s", session_id);
-	return buf;
-}
-
-static const char *
-clock_text(int64_t epoch_ms, char buf[32])
-{
-	time_t t = (time_t)(epoch_ms / 1000);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL || strftime(buf, 32, "%H:%M:%S", &tm) == 0)
-		snprintf(buf, 32, "%lld", (long long)epoch_ms);
-	return buf;
-}
-
-/*
- * Describes a holder: "session 3f2a9c1e (pid 48213, idle 42 s)", or for
- * `session-lock run`: "'session-lock run' of 'make deploy' (pid 9, for 12 s)".
- */
+/* The session-lock program beside this hook, for advice the model can run. */
 static void
-describe_holder(char *out, size_t size, const struct record *h, const struct decision *d,
-    const struct holder *me)
+lock_cmd_path(char *out, size_t size)
 {
-	char sid[16], where[PROC_HOST_LEN + 16] = "";
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (h->host[0] != '\0' && strcmp(h->host, me->host) != 0)
-		snprintf(where, sizeof(where), " on host %s", h->host);
-	if (strcmp(h->kind, "run") == 0)
-		snprintf(out, size, "'session-lock run' of '%s' (pid %d%s, running for %lld s)",
-		    h->command, (int)h->pid, where,
-		    (long long)((sys.now_wall_ms() - h->acquired_at) / 1000));
+	if (n <= 0) {
+		snprintf(out, size, "session-lock");
+		return;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (strlen(self) + sizeof("/session-lock") > size)
+		snprintf(out, size, "session-lock");
 	else
-		snprintf(out, size, "session %s (pid %d%s, idle %lld s)",
-		    short_id(h->session_id, sid), (int)h->pid, where,
-		    (long long)(d->idle_ms / 1000));
+		snprintf(out, size, "%.*s/session-lock", (int)(size - sizeof("/session-lock")), self);
 }
 
 static void
-block_reply(struct hook_env *env, const struct lock_outcome *o, const char *ws,
-    const struct holder *me)
+block_reply(struct hook_env *env, const struct lock_outcome *o, const char *ws)
 {
-	char who[1024], when[32], taken[512] = "";
-	const struct record *h = &o->holder;
+	char cmd[PATH_MAX];
+	struct tell_call c = {
+		.tool = env->in.tool_name,
+		.target = env->target[0] != '\0' ? env->target : NULL,
+		.why = env->why[0] != '\0' ? env->why : NULL,
+		.lock_cmd = cmd,
+		.skill = env->skill,
+	};
 
-	describe_holder(who, sizeof(who), h, &o->decision, me);
-	if (o->took_over_from_us)
-		snprintf(taken, sizeof(taken),
-		    "; it took over this session's lock at %s because %s",
-		    clock_text(h->previous.at, when),
-		    strcmp(h->previous.reason, "dead") == 0 ? "this session's process was gone"
-		    : "this session's lease ended");
-	if (o->took_over_from_us && h->previous.idle_ms > 0)
-		snprintf(taken + strlen(taken), sizeof(taken) - strlen(taken),
-		    " after %lld s idle", (long long)(h->previous.idle_ms / 1000));
-	if (strcmp(h->kind, "run") == 0)
-		reply_set(env->reply, HOOK_BLOCK,
-		    "parallel session lock held by %s on %s%s: wait for the command to finish, "
-		    "or ask the user to stop it", who, ws, taken);
+	lock_cmd_path(cmd, sizeof(cmd));
+	env->reply->status = HOOK_BLOCK;
+	if (o->have_holder && o->decision.verdict == VERDICT_HELD)
+		tell_block(env->reply->text, sizeof(env->reply->text), &c, ws, &o->holder,
+		    &o->decision, &env->me, o->took_over_from_us, sys.now_wall_ms(),
+		    sys.now_boot_ms());
 	else
-		reply_set(env->reply, HOOK_BLOCK,
-		    "parallel session lock held by %s on %s%s: wait for it to finish its turn, "
-		    "or run 'session-lock release' if that session is gone", who, ws, taken);
+		tell_queued(env->reply->text, sizeof(env->reply->text), &c, ws,
+		    o->queued_ahead > 0 ? o->queued_ahead : 1);
 }
 
 static int
@@ -159,7 +139,7 @@ check_ancestors(struct hook_env *env, const char *path)
 	snprintf(dir, sizeof(dir), "%s", path);
 	for (;;) {
 		if (strcmp(dir, env->workspace) != 0 && foreign_holder(env, dir, &o)) {
-			block_reply(env, &o, dir, &env->me);
+			block_reply(env, &o, dir);
 			return 1;
 		}
 		slash = strrchr(dir, '/');
@@ -177,7 +157,6 @@ static int
 bash_needs_lock(struct hook_env *env)
 {
 	struct classify *c = NULL;
-	char why[256];
 	int needs = 1;
 
 	if (env->in.command == NULL)
@@ -188,7 +167,7 @@ bash_needs_lock(struct hook_env *env)
 		snprintf(env->reply->text, sizeof(env->reply->text), "%s", err_last());
 		return 1;
 	}
-	needs = classify_bash(c, env->in.command, why, sizeof(why)) != BASH_READONLY;
+	needs = classify_bash(c, env->in.command, env->why, sizeof(env->why)) != BASH_READONLY;
 	classify_free(c);
 	return needs;
 }
@@ -205,59 +184,31 @@ lease_for(const struct hook_env *env)
 	return t > env->cfg.ttl_ms ? t : env->cfg.ttl_ms;
 }
 
-/*
- * Tries to take the lock, waiting up to wait_ms (with jittered backoff)
- * while it is held by another live session.
- */
-static int
-acquire_waiting(struct hook_env *env, struct lock_ctx *ctx, struct lock_outcome *o)
-{
-	int64_t deadline = sys.now_boot_ms() + env->cfg.wait_ms, pause = 50, left;
-	unsigned seed = (unsigned)getpid();
-
-	ctx->waiting = env->cfg.wait_ms > 0;
-	for (;;) {
-		if (lock_acquire(ctx, lease_for(env), o) != 0)
-			return -1;
-		left = deadline - sys.now_boot_ms();
-		if (o->action != LOCK_BLOCKED)
-			return 0;
-		if (left <= 0) {
-			if (ctx->waiting)
-				lock_queue_leave(ctx);
-			return 0;
-		}
-		/* 0.75x to 1.25x of the pause, doubling up to 1 s (git's lockfile backoff). */
-		pause = pause * (75 + (int64_t)(rand_r(&seed) % 51)) / 100;
-		sys.sleep_ms(pause < left ? pause : left);
-		pause = pause * 2 > 1000 ? 1000 : pause * 2;
-	}
-}
-
 static void
 on_pretooluse(struct hook_env *env)
 {
-	char target[PATH_MAX];
 	struct lock_outcome o;
 	struct lock_ctx ctx;
 	const char *tool = env->in.tool_name;
-	int inside = 1;
+	int inside = 1, bash;
 
 	if (tool == NULL || !config_tool_needs_lock(&env->cfg, tool))
 		return;
-	if (strcmp(tool, "Bash") == 0 && !bash_needs_lock(env))
+	bash = strcmp(tool, "Bash") == 0;
+	if (bash && !bash_needs_lock(env))
 		return;
 	if (env->in.file_path != NULL && *env->in.file_path != '\0') {
-		if (workspace_resolve_target(target, env->in.file_path, env->workspace) != 0) {
+		if (workspace_resolve_target(env->target, env->in.file_path, env->workspace) != 0) {
+			env->target[0] = '\0';
 			reply_set(env->reply, HOOK_FAIL_OPEN, "%s; letting the tool run", err_last());
 			return;
 		}
-		inside = workspace_contains(env->workspace, target);
-	} else {
-		snprintf(target, sizeof(target), "%s", env->workspace);
-	}
-	if (check_ancestors(env, target))
+		inside = workspace_contains(env->workspace, env->target);
+		if (check_ancestors(env, env->target))
+			return;
+	} else if (check_ancestors(env, env->workspace)) {
 		return;
+	}
 	if (!inside)
 		return;	/* outside our workspace: not ours to lock */
 	if (open_lock(env, &ctx, env->workspace) != 0) {
@@ -265,19 +216,18 @@ on_pretooluse(struct hook_env *env)
 		return;
 	}
 	ctx.tool = tool;
-	if (acquire_waiting(env, &ctx, &o) != 0) {
+	if (bash && !env->skill) {
+		/* A Bash call may run long: blocked sessions are told it is busy, not idle. */
+		ctx.busy_tool = "Bash";
+		ctx.busy_id = env->in.tool_use_id;
+		ctx.busy_background = env->in.run_in_background;
+	}
+	if (lock_acquire_wait(&ctx, lease_for(env), env->cfg.wait_ms, &o) != 0) {
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s; letting the tool run", err_last());
 		return;
 	}
-	if (o.action == LOCK_BLOCKED && o.queued_ahead > 0 &&
-	    (!o.have_holder || o.decision.verdict != VERDICT_HELD))
-		reply_set(env->reply, HOOK_BLOCK,
-		    "parallel session lock on %s is free, but %d other session%s waiting for it "
-		    "came first: wait for %s to finish its turn, then try again",
-		    env->workspace, o.queued_ahead, o.queued_ahead == 1 ? "" : "s",
-		    o.queued_ahead == 1 ? "it" : "them");
-	else if (o.action == LOCK_BLOCKED)
-		block_reply(env, &o, env->workspace, &ctx.me);
+	if (o.action == LOCK_BLOCKED)
+		block_reply(env, &o, env->workspace);
 	else if (o.note[0] != '\0')
 		snprintf(env->reply->text, sizeof(env->reply->text), "%s", o.note);
 }
@@ -302,6 +252,26 @@ context_reply(struct hook_env *env, const char *event, const char *context,
 	cJSON_Delete(root);
 }
 
+/* Tells the holder about sessions that queued for its workspace, once each. */
+static void
+notice_waiters(struct hook_env *env, struct lock_ctx *ctx)
+{
+	struct queue_entry w[4];
+	char msg[sizeof(w) / sizeof(w[0])][PATH_MAX + 512], all[sizeof(msg)];
+	size_t len = 0;
+	int i, n = lock_waiters_notice(ctx, w, sizeof(w) / sizeof(w[0]));
+
+	for (i = 0; i < n; i++) {
+		tell_waiting(msg[i], sizeof(msg[i]), env->workspace, w[i].session_id, w[i].since);
+		len += (size_t)snprintf(all + len, sizeof(all) - len, "%s%s", i > 0 ? " " : "",
+		    msg[i]);
+		if (len >= sizeof(all))
+			break;
+	}
+	if (n > 0)
+		context_reply(env, env->in.event != NULL ? env->in.event : "PostToolUse", all, NULL);
+}
+
 static void
 on_posttooluse(struct hook_env *env)
 {
@@ -309,19 +279,30 @@ on_posttooluse(struct hook_env *env)
 	struct lock_outcome o;
 	struct lock_ctx ctx;
 
-	if (open_lock(env, &ctx, env->workspace) != 0 || lock_refresh(&ctx, &o) != 0) {
+	if (open_lock(env, &ctx, env->workspace) != 0) {
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s; lease not renewed", err_last());
+		return;
+	}
+	ctx.done_id = env->in.tool_use_id;
+	ctx.done_background = env->in.run_in_background;
+	if (lock_refresh(&ctx, &o) != 0) {
+		reply_set(env->reply, HOOK_FAIL_OPEN, "%s; lease not renewed", err_last());
+		return;
+	}
+	if (o.action == LOCK_RENEWED) {
+		notice_waiters(env, &ctx);
 		return;
 	}
 	if (o.action != LOCK_NOT_OURS || !o.took_over_from_us)
 		return;
 	/* The tool ran after our lock was taken: the model should know. */
-	describe_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me);
+	tell_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me, sys.now_wall_ms(),
+	    sys.now_boot_ms());
 	snprintf(msg, sizeof(msg),
 	    "Warning from claude-session-lock: while this tool ran, %s took over the parallel "
 	    "session lock on %s (at %s, because this session's %s). Another session may now be "
 	    "changing files here; re-read files before editing them.",
-	    who, env->workspace, clock_text(o.holder.previous.at, when),
+	    who, env->workspace, tell_clock(when, o.holder.previous.at),
 	    strcmp(o.holder.previous.reason, "dead") == 0 ? "process looked gone" : "lease ended");
 	context_reply(env, env->in.event != NULL ? env->in.event : "PostToolUse", msg, NULL);
 }
@@ -345,7 +326,7 @@ on_stop(struct hook_env *env)
 static void
 on_sessionstart(struct hook_env *env)
 {
-	char who[1024], since[32], ctxt[PATH_MAX + 2048], sysmsg[PATH_MAX + 1536];
+	char who[1024], cmd[PATH_MAX], ctxt[3 * PATH_MAX + 2048], sysmsg[PATH_MAX + 1536];
 	struct lock_outcome o;
 	struct lock_ctx ctx;
 
@@ -355,17 +336,18 @@ on_sessionstart(struct hook_env *env)
 	}
 	if (o.action != LOCK_LEFT || o.decision.verdict != VERDICT_HELD)
 		return;
-	describe_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me);
-	clock_text(o.holder.acquired_at, since);
+	tell_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me, sys.now_wall_ms(),
+	    sys.now_boot_ms());
+	lock_cmd_path(cmd, sizeof(cmd));
 	snprintf(ctxt, sizeof(ctxt),
-	    "claude-session-lock: another Claude Code session, %s, has held the parallel session "
-	    "lock on %s since %s. Until it finishes its turn or ends, tools that change files "
-	    "here (Write, Edit, NotebookEdit, and Bash commands that are not read-only) will be "
-	    "blocked; reading files still works. If that session is gone, the user can run "
-	    "'session-lock release'.", who, env->workspace, since);
+	    "claude-session-lock: the workspace %s is held by another Claude Code session, %s. "
+	    "Until it finishes its turn or ends, tools that change files here (Write, Edit, "
+	    "NotebookEdit, and Bash commands that are not read-only) will be blocked; reading "
+	    "files still works. To take your turn, run `%s wait` (it waits, then takes the lock "
+	    "for this session).", env->workspace, who, cmd);
 	snprintf(sysmsg, sizeof(sysmsg),
-	    "Workspace %s is held by %s since %s: edits will be blocked until it is released.",
-	    env->workspace, who, since);
+	    "Workspace %s is held by %s: edits will be blocked until it is released.",
+	    env->workspace, who);
 	context_reply(env, "SessionStart", ctxt, sysmsg);
 }
 
@@ -400,6 +382,7 @@ hook_run(enum hook_kind kind, int in_fd, struct hook_reply *reply)
 	}
 	if (env.cfg.disabled)
 		goto out;
+	env.skill = env.in.event != NULL && strcmp(env.in.event, "PreSkillShellCommand") == 0;
 	switch (kind) {
 	case HOOK_PRETOOLUSE:
 		on_pretooluse(&env);

@@ -54,6 +54,7 @@ hookin_parse(struct hook_input *out, const char *buf, size_t len)
 	out->event = get_str(root, "hook_event_name");
 	out->cwd = get_str(root, "cwd");
 	out->tool_name = get_str(root, "tool_name");
+	out->tool_use_id = get_str(root, "tool_use_id");
 	out->agent_id = get_str(root, "agent_id");
 	out->source = get_str(root, "source");
 	out->reason = get_str(root, "reason");

@@ -25,6 +25,7 @@ struct hook_input {
 	const char *event;		/* hook_event_name */
 	const char *cwd;
 	const char *tool_name;		/* tool events */
+	const char *tool_use_id;	/* tool events: pairs a PostToolUse with its PreToolUse */
 	const char *agent_id;		/* inside a subagent */
 	const char *command;		/* Bash tool_input.command */
 	const char *file_path;		/* Write/Edit file_path, NotebookEdit notebook_path */

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,6 +36,12 @@ lock_ctx_init_as(struct lock_ctx *ctx, const char *dir, const char *workspace,
 	ctx->command = NULL;
 	ctx->tool = NULL;
 	ctx->waiting = 0;
+	ctx->block_logged = 0;
+	ctx->busy_tool = NULL;
+	ctx->busy_id = NULL;
+	ctx->busy_background = 0;
+	ctx->done_id = NULL;
+	ctx->done_background = 0;
 	return 0;
 }
 
@@ -117,6 +124,38 @@ lease_end_boot(const struct record *r, const struct holder *me)
 	return r->renewed_boot_ms + r->lease_ms;
 }
 
+/*
+ * Does this call start or end the holder's busy mark? A new changing Bash
+ * call marks it; the end of the marked call clears it (a call that goes on
+ * in the background keeps it: it may still be writing).
+ */
+static int
+busy_changes(const struct lock_ctx *ctx, const struct record *r)
+{
+	if (ctx->busy_tool != NULL)
+		return strcmp(r->busy.id, ctx->busy_id != NULL ? ctx->busy_id : "") != 0 ||
+		    r->busy.tool[0] == '\0';
+	return ctx->done_id != NULL && r->busy.tool[0] != '\0' && !ctx->done_background &&
+	    strcmp(r->busy.id, ctx->done_id) == 0;
+}
+
+/* Sets r's busy mark as this call leaves it. */
+static void
+busy_apply(const struct lock_ctx *ctx, struct record *r, int64_t now, int64_t now_boot)
+{
+	if (ctx->busy_tool != NULL) {
+		snprintf(r->busy.tool, sizeof(r->busy.tool), "%s", ctx->busy_tool);
+		snprintf(r->busy.id, sizeof(r->busy.id), "%s",
+		    ctx->busy_id != NULL ? ctx->busy_id : "");
+		r->busy.since = now;
+		r->busy.since_boot_ms = ctx->me.boot_id[0] != '\0' ? now_boot : -1;
+		r->busy.background = ctx->busy_background;
+	} else if (busy_changes(ctx, r)) {
+		memset(&r->busy, 0, sizeof(r->busy));
+		r->busy.since_boot_ms = -1;
+	}
+}
+
 /* Must our own record be rewritten to grant a lease of lease_ms from now? */
 static int
 needs_write(const struct lock_ctx *ctx, const struct record *r, int64_t lease_ms)
@@ -126,6 +165,8 @@ needs_write(const struct lock_ctx *ctx, const struct record *r, int64_t lease_ms
 	if (!same_identity(r, &ctx->me) || end < 0)
 		return 1;
 	if (now - r->renewed_boot_ms >= LOCK_RENEW_MIN_INTERVAL_MS)
+		return 1;
+	if (busy_changes(ctx, r))
 		return 1;
 	return now + lease_ms > end + 1000;
 }
@@ -161,6 +202,11 @@ make_record(struct record *r, const struct lock_ctx *ctx, int64_t lease_ms,
 	r->renewed_boot_ms = ctx->me.boot_id[0] != '\0' ? now_boot : -1;
 	r->lease_ms = lease_ms;
 	r->lease_until = now + lease_ms;
+	if (base == NULL) {
+		memset(&r->busy, 0, sizeof(r->busy));
+		r->busy.since_boot_ms = -1;
+	}
+	busy_apply(ctx, r, now, now_boot);
 	snprintf(r->kind, sizeof(r->kind), "%s", ctx->kind);
 	snprintf(r->command, sizeof(r->command), "%s", ctx->command != NULL ? ctx->command : "");
 }
@@ -185,6 +231,16 @@ log_event(struct lock_ctx *ctx, struct lock_outcome *out, const char *event,
 	if (audit_append(ctx->store.dir, &ev) != 0)
 		snprintf(out->note, sizeof(out->note), "%s", err_last());
 	sys_step("logged");
+}
+
+/* A wait polls: its first block goes to the log, not every retry. */
+static void
+log_block(struct lock_ctx *ctx, struct lock_outcome *out)
+{
+	if (ctx->block_logged)
+		return;
+	ctx->block_logged = 1;
+	log_event(ctx, out, "block", out->decision.why);
 }
 
 /* Reports a record we cannot act on as an error; returns -1. */
@@ -323,7 +379,7 @@ lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 		return unusable(status);
 	if (status == STORE_FOUND && out->decision.verdict == VERDICT_HELD && !ctx->waiting) {
 		out->action = LOCK_BLOCKED;
-		log_event(ctx, out, "block", out->decision.why);
+		log_block(ctx, out);
 		return 0;
 	}
 	if (status == STORE_FOUND && out->decision.verdict == VERDICT_OURS &&
@@ -344,8 +400,64 @@ lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 	else if (out->action == LOCK_TOOK_OVER)
 		log_event(ctx, out, "takeover", out->holder.previous.reason);
 	else if (out->action == LOCK_BLOCKED)
-		log_event(ctx, out, "block", out->decision.why);
+		log_block(ctx, out);
 	return 0;
+}
+
+int
+lock_acquire_wait(struct lock_ctx *ctx, int64_t lease_ms, int64_t wait_ms,
+    struct lock_outcome *out)
+{
+	int64_t deadline = sys.now_boot_ms() + wait_ms, pause = 50, left;
+	unsigned seed = (unsigned)getpid();
+
+	ctx->waiting = wait_ms > 0;
+	for (;;) {
+		if (lock_acquire(ctx, lease_ms, out) != 0)
+			return -1;
+		left = deadline - sys.now_boot_ms();
+		if (out->action != LOCK_BLOCKED)
+			return 0;
+		if (left <= 0) {
+			if (ctx->waiting)
+				lock_queue_leave(ctx);
+			return 0;
+		}
+		/* 0.75x to 1.25x of the pause, so waiters do not wake in step. */
+		pause = pause * (75 + (int64_t)(rand_r(&seed) % 51)) / 100;
+		if (pause < 20)
+			pause = 20;
+		sys.sleep_ms(pause < left ? pause : left);
+		pause = pause * 2 > 1000 ? 1000 : pause * 2;
+	}
+}
+
+int
+lock_waiters_notice(struct lock_ctx *ctx, struct queue_entry *out, size_t max)
+{
+	struct queue q;
+	size_t i, n = 0;
+
+	/* Without the mutex first: the queue is replaced whole, and usually absent. */
+	queue_load(&q, &ctx->store);
+	for (i = 0; i < q.n; i++)
+		if (!q.e[i].told && strcmp(q.e[i].session_id, ctx->me.session_id) != 0)
+			break;
+	if (i == q.n)
+		return 0;
+	if (store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS) != 0)
+		return -1;
+	queue_load(&q, &ctx->store);
+	for (i = 0; i < q.n && n < max; i++) {
+		if (q.e[i].told || strcmp(q.e[i].session_id, ctx->me.session_id) == 0)
+			continue;
+		q.e[i].told = 1;
+		out[n++] = q.e[i];
+	}
+	if (n > 0 && queue_save(&q, &ctx->store) != 0)
+		n = 0;	/* not marked: better told again later than twice now */
+	store_unlock(&ctx->store);
+	return (int)n;
 }
 
 int

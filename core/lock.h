@@ -35,6 +35,7 @@
 #include "config.h"
 #include "decide.h"
 #include "record.h"
+#include "queue.h"
 #include "store.h"
 
 /* How long an operation waits for the workspace mutex. */
@@ -51,6 +52,19 @@ struct lock_ctx {
 	const char *command;	/* kind "run": the command line */
 	const char *tool;	/* the tool being called, for the log */
 	int waiting;		/* a blocked acquire joins the waiters' queue */
+	int block_logged;	/* a wait logs its first block only */
+	/*
+	 * acquire: the call that will keep the holder busy (a changing Bash
+	 * command), recorded so a blocked session can be told what the holder
+	 * is doing; NULL for a quick tool (Write, Edit). refresh: done_id is
+	 * the call that just ended: its busy mark is cleared (unless it runs
+	 * on in the background).
+	 */
+	const char *busy_tool;
+	const char *busy_id;
+	int busy_background;
+	const char *done_id;
+	int done_background;
 };
 
 enum lock_action {
@@ -100,9 +114,28 @@ int lock_ctx_init_as(struct lock_ctx *ctx, const char *dir, const char *workspac
 int lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out);
 
 /*
+ * lock_acquire(), waiting up to wait_ms while the lock is held by another
+ * live holder or other waiters come first: the caller joins the waiters'
+ * queue (queue.h), polls with jittered doubling backoff (50 ms to 1 s,
+ * git's lockfile backoff), and takes the lock in the same critical section
+ * that finds it free, in its turn. Gives up (leaving the queue) when
+ * wait_ms runs out: the outcome is then BLOCKED. wait_ms 0 tries once.
+ */
+int lock_acquire_wait(struct lock_ctx *ctx, int64_t lease_ms, int64_t wait_ms,
+    struct lock_outcome *out);
+
+/*
  * A waiter that gives up leaves the waiters' queue (queue.h). Returns 0 or -1.
  */
 int lock_queue_leave(struct lock_ctx *ctx);
+
+/*
+ * For the holder: the waiters queued for this workspace that it has not
+ * been told about yet (at most max, into out), now marked told, so each is
+ * told once. Returns how many, 0 when none (the common case costs one
+ * failed open), or -1 with err_set().
+ */
+int lock_waiters_notice(struct lock_ctx *ctx, struct queue_entry *out, size_t max);
 
 /*
  * Renews our lease (never shortening it). Outcome RENEWED, NOT_OURS (with

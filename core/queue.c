@@ -14,7 +14,7 @@
 #include "queue.h"
 #include "sys.h"
 
-#define QUEUE_MAX_BYTES (QUEUE_MAX_WAITERS * (RECORD_SESSION_LEN + 64))
+#define QUEUE_MAX_BYTES (QUEUE_MAX_WAITERS * (RECORD_SESSION_LEN + 96))
 
 static void
 queue_path(char *out, size_t size, const struct store *s, const char *suffix)
@@ -42,7 +42,10 @@ queue_load(struct queue *q, const struct store *s)
 	buf[len] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line != NULL && q->n < QUEUE_MAX_WAITERS;
 	    line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "%lu %d %llu %127s", &e.ticket, &e.pid, &e.start, e.session_id) != 4)
+		e.since = 0;
+		e.told = 0;
+		if (sscanf(line, "%lu %d %llu %127s %lld %d", &e.ticket, &e.pid, &e.start,
+		    e.session_id, &e.since, &e.told) < 4)
 			continue;
 		if (proc_liveness(e.pid, e.start) != PROC_ALIVE)
 			continue;
@@ -61,7 +64,7 @@ queue_find(const struct queue *q, const char *session_id)
 	return -1;
 }
 
-static int
+int
 queue_save(const struct queue *q, const struct store *s)
 {
 	char path[PATH_MAX + 64], tmp[PATH_MAX + 64], buf[QUEUE_MAX_BYTES + 1];
@@ -75,8 +78,9 @@ queue_save(const struct queue *q, const struct store *s)
 		return 0;
 	}
 	for (i = 0; i < q->n; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%lu %d %llu %s\n",
-		    q->e[i].ticket, q->e[i].pid, q->e[i].start, q->e[i].session_id);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%lu %d %llu %s %lld %d\n",
+		    q->e[i].ticket, q->e[i].pid, q->e[i].start, q->e[i].session_id,
+		    q->e[i].since, q->e[i].told != 0);
 	queue_path(tmp, sizeof(tmp), s, ".tmp");
 	if (sys.unlink(tmp) != 0 && errno != ENOENT)
 		return err_set("cannot remove '%s':", tmp);
@@ -115,6 +119,8 @@ queue_join(struct queue *q, const struct store *s, const char *session_id)
 	e->pid = (int)getpid();
 	e->start = proc_stat_read(&st, getpid()) == 0 ? st.start : 0;
 	snprintf(e->session_id, sizeof(e->session_id), "%s", session_id);
+	e->since = (long long)sys.now_wall_ms();
+	e->told = 0;
 	q->n++;
 	return queue_save(q, s);
 }

@@ -8,11 +8,15 @@
  * lock goes to the oldest live waiter: everyone else, newcomers included,
  * is told to wait (lock.c).
  *
- * The queue is one line per waiter, "<ticket> <pid> <start> <session_id>",
- * oldest first. The PID is the waiting hook process itself (not the Claude
- * Code process), so a waiter killed at its hook timeout leaves an entry
- * that the next reader drops. It is read and replaced (temp + rename) only
- * with the workspace mutex held.
+ * The queue is one line per waiter, "<ticket> <pid> <start> <session_id>
+ * <since> <told>", oldest first. The PID is the waiting process itself (a
+ * hook, or `session-lock wait`; not the Claude Code process), so a waiter
+ * killed at its hook timeout, or by the Bash tool's, leaves an entry that
+ * the next reader drops. <since> is when it joined (epoch ms); <told> is 1
+ * once the holder has been told that it waits (lock_waiters_notice), so it
+ * is told once per waiter. Older writers wrote only the first four fields;
+ * the others then read as 0. The file is replaced (temp + rename) only with
+ * the workspace mutex held, so a reader without the mutex sees a whole one.
  */
 #ifndef SL_QUEUE_H
 #define SL_QUEUE_H
@@ -31,6 +35,8 @@ struct queue {
 		int pid;
 		unsigned long long start;
 		char session_id[RECORD_SESSION_LEN + 1];
+		long long since;	/* joined, epoch ms (0: unknown) */
+		int told;		/* the holder was told */
 	} e[QUEUE_MAX_WAITERS];
 };
 
@@ -49,5 +55,8 @@ int queue_join(struct queue *q, const struct store *s, const char *session_id);
 
 /* Removes session's entries and writes the queue back. Returns 0 or -1. */
 int queue_leave(struct queue *q, const struct store *s, const char *session_id);
+
+/* Writes q back as it is (after marking entries told). Returns 0 or -1. */
+int queue_save(const struct queue *q, const struct store *s);
 
 #endif

@@ -65,6 +65,7 @@ record_defaults(struct record *r)
 	r->lease_ms = -1;
 	r->renewed_at = -1;
 	r->lease_until = -1;
+	r->busy.since_boot_ms = -1;
 	strcpy(r->kind, "claude");
 }
 
@@ -86,6 +87,27 @@ parse_previous(struct record_prev *p, const cJSON *obj)
 	if (get_int(obj, "idle_ms", 0, INT64_MIN / 2, INT64_MAX / 2, &p->idle_ms) ||
 	    get_int(obj, "at", 0, 0, INT64_MAX / 2, &p->at))
 		return -1;
+	return 0;
+}
+
+static int
+parse_busy(struct record_busy *b, const cJSON *obj)
+{
+	const cJSON *bg;
+
+	if (obj == NULL || cJSON_IsNull(obj))
+		return 0;
+	if (!cJSON_IsObject(obj))
+		return err_set("field 'busy' must be an object");
+	if (get_str(obj, "tool", 1, b->tool, sizeof(b->tool)) ||
+	    get_str(obj, "id", 0, b->id, sizeof(b->id)) ||
+	    get_int(obj, "since", 1, 0, INT64_MAX / 2, &b->since) ||
+	    get_int(obj, "since_boot_ms", 0, 0, INT64_MAX / 2, &b->since_boot_ms))
+		return -1;
+	bg = cJSON_GetObjectItemCaseSensitive(obj, "background");
+	if (bg != NULL && !cJSON_IsBool(bg))
+		return err_set("field 'background' must be true or false");
+	b->background = cJSON_IsTrue(bg);
 	return 0;
 }
 
@@ -128,7 +150,8 @@ parse_object(struct record *r, const cJSON *root, int *newer)
 	    get_int(root, "lease_ms", 0, 1, INT64_MAX / 4, &r->lease_ms) ||
 	    get_int(root, "lease_until", 0, 0, INT64_MAX / 2, &r->lease_until))
 		return -1;
-	if (parse_previous(&r->previous, cJSON_GetObjectItemCaseSensitive(root, "previous")))
+	if (parse_previous(&r->previous, cJSON_GetObjectItemCaseSensitive(root, "previous")) ||
+	    parse_busy(&r->busy, cJSON_GetObjectItemCaseSensitive(root, "busy")))
 		return -1;
 
 	/* Fill what an older writer left out from what it did write. */
@@ -186,7 +209,7 @@ add_int(cJSON *obj, const char *key, int64_t v)
 char *
 record_format(const struct record *r)
 {
-	cJSON *root = cJSON_CreateObject(), *prev;
+	cJSON *root = cJSON_CreateObject(), *prev, *busy;
 	char *text = NULL, *line = NULL;
 	size_t len;
 	int ok;
@@ -217,6 +240,17 @@ record_format(const struct record *r)
 		    cJSON_AddStringToObject(prev, "reason", r->previous.reason) != NULL &&
 		    add_int(prev, "idle_ms", r->previous.idle_ms) &&
 		    add_int(prev, "at", r->previous.at);
+	}
+	if (ok && r->busy.tool[0] != '\0') {
+		busy = cJSON_AddObjectToObject(root, "busy");
+		ok = busy != NULL &&
+		    cJSON_AddStringToObject(busy, "tool", r->busy.tool) != NULL &&
+		    (r->busy.id[0] == '\0' ||
+		    cJSON_AddStringToObject(busy, "id", r->busy.id) != NULL) &&
+		    add_int(busy, "since", r->busy.since) &&
+		    (r->busy.since_boot_ms < 0 ||
+		    add_int(busy, "since_boot_ms", r->busy.since_boot_ms)) &&
+		    cJSON_AddBoolToObject(busy, "background", r->busy.background) != NULL;
 	}
 	if (!ok)
 		goto out;

@@ -22,6 +22,10 @@
  *   command          for kind "run": the command line being run
  *   previous         present after a takeover: the holder it replaced, as
  *                    {session_id, pid, host, reason, idle_ms, at}
+ *   busy             present while the holder runs a changing Bash command:
+ *                    {tool, id, since, since_boot_ms, background}, so a
+ *                    blocked session can be told "running a Bash command
+ *                    for 7 s" rather than "idle 7 s"
  *
  * Parsing is strict and bounded: a record that is not a JSON object, lacks
  * one of the five established fields, or has a field of the wrong type or
@@ -42,6 +46,7 @@
 #define RECORD_SESSION_LEN 127
 #define RECORD_COMMAND_LEN 255
 #define RECORD_REASON_LEN 31
+#define RECORD_TOOL_LEN 31
 
 struct record_prev {
 	char session_id[RECORD_SESSION_LEN + 1];	/* "" when there was none */
@@ -50,6 +55,15 @@ struct record_prev {
 	char reason[RECORD_REASON_LEN + 1];	/* "dead", "lease ended", ... */
 	int64_t idle_ms;
 	int64_t at;
+};
+
+/* What the holder is running, when it is in a long tool call (Bash). */
+struct record_busy {
+	char tool[RECORD_TOOL_LEN + 1];		/* "" when not busy */
+	char id[RECORD_SESSION_LEN + 1];	/* the call's tool_use_id */
+	int64_t since;				/* epoch ms */
+	int64_t since_boot_ms;			/* CLOCK_BOOTTIME, -1: unknown */
+	int background;				/* run_in_background */
 };
 
 struct record {
@@ -69,6 +83,7 @@ struct record {
 	char kind[16];
 	char command[RECORD_COMMAND_LEN + 1];
 	struct record_prev previous;
+	struct record_busy busy;
 };
 
 /*

@@ -165,7 +165,7 @@ printf 'garbage' > "$(lock_file "$c")"
 ln -s /etc/passwd "$(lock_file "$d")"
 : > "$RT/session-lock-$(printf '%s' "$e" | md5sum | cut -c1-12).mutex"
 sl status --all
-assert_rc 0
+assert_rc 1
 assert_out_has "VERDICT"
 assert_out_has "aaaaaaaa"
 assert_out_has "stale: dead owner"
@@ -174,7 +174,7 @@ assert_out_has "corrupt"
 assert_out_has "unsafe"
 [ "$(printf '%s\n' "$OUT" | wc -l)" = 6 ] || t_fail "expected a heading and 5 rows: $OUT"
 sl status --all --json
-assert_rc 0; out_json
+assert_rc 1; out_json
 n=0
 while json_get "$T/out.json" "$n.hash" > /dev/null; do n=$((n + 1)); done
 assert_eq "$n" 5 "records in the array"
@@ -188,6 +188,26 @@ for i in 0 1 2 3 4; do
 	[ "$(jv "$i.holder.session_id")" = bbbbbbbb-dead ] && assert_eq "$(jv "$i.workspace")" "$a" "dead workspace"
 done
 [ -L "$(lock_file "$d")" ] || t_fail "the symlink was touched"
+t_end
+
+t_begin "status --all exits as status does: 0 when all are takeable, 3 when one cannot be told, 1 when one is held"
+a=$(other_ws a); c=$(other_ws c)
+put_hand_record "$(dead_pid)" 5000 "" "$a" bbbbbbbb-dead
+sl status --all
+assert_rc 0
+sl status "$a"
+assert_rc 0
+printf 'garbage' > "$(lock_file "$c")"
+sl status --all
+assert_rc 3
+sl status "$c"
+assert_rc 3
+spawn_owner
+hook pretooluse-lock PreToolUse.Write aaaaaaaa-live "$OWNER_PID"
+sl status --all --json
+assert_rc 1
+sl status
+assert_rc 1
 t_end
 
 t_begin "status --all with no runtime directory: empty, exit 0; usage errors exit 2"

@@ -164,7 +164,11 @@ assert_err_one_line
 assert_err_has "pid $O1"
 assert_err_has "session aaaaaaaa"
 assert_err_has "$WS"
-assert_err_has "session-lock release"
+# The one thing to do next, by absolute path, and why this call needs the lock.
+assert_err_has "Next: run \`$SL_BIN/session-lock wait '$WS'\`"
+assert_err_has "This Write needs the lock: it changes $WS/"
+assert_err_has "has held the lock since"
+case $ERR in *release*) t_fail "the reason gives advice that cannot work: $ERR" ;; esac
 case $ERR in *bbbbbbbb*) t_fail "the reason names the blocked session instead of the holder: $ERR" ;; esac
 assert_untouched
 assert_no_temp
