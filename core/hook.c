@@ -86,13 +86,24 @@ block_reply(struct hook_env *env, const struct lock_outcome *o, const char *ws)
 
 	lock_cmd_path(cmd, sizeof(cmd));
 	env->reply->status = HOOK_BLOCK;
-	if (o->have_holder && o->decision.verdict == VERDICT_HELD)
+	env->reply->event = env->skill ? "PreSkillShellCommand" : "PreToolUse";
+	if (o->have_holder && o->decision.verdict == VERDICT_HELD) {
 		tell_block(env->reply->text, sizeof(env->reply->text), &c, ws, &o->holder,
 		    &o->decision, &env->me, o->took_over_from_us, sys.now_wall_ms(),
 		    sys.now_boot_ms());
-	else
+		snprintf(env->reply->user, sizeof(env->reply->user),
+		    "claude-session-lock blocked %s: %s is held by %s %.8s (pid %d)",
+		    c.skill ? "a skill's shell command" : c.tool != NULL ? c.tool : "a tool", ws,
+		    strcmp(o->holder.kind, "run") == 0 ? "session-lock run" : "session",
+		    strcmp(o->holder.kind, "run") == 0 ? "" : o->holder.session_id,
+		    (int)o->holder.pid);
+	} else {
 		tell_queued(env->reply->text, sizeof(env->reply->text), &c, ws,
 		    o->queued_ahead > 0 ? o->queued_ahead : 1);
+		snprintf(env->reply->user, sizeof(env->reply->user),
+		    "claude-session-lock blocked %s: sessions waiting for %s came first",
+		    c.skill ? "a skill's shell command" : c.tool != NULL ? c.tool : "a tool", ws);
+	}
 }
 
 static int
@@ -416,15 +427,51 @@ one_line(char *s)
 			*s = '?';
 }
 
+/*
+ * The deny object of a block: {"systemMessage": user, "hookSpecificOutput":
+ * {"hookEventName", "permissionDecision": "deny", "permissionDecisionReason"}}.
+ * NULL when out of memory (exit 2 with stderr still blocks).
+ */
+static char *
+deny_json(const struct hook_reply *reply)
+{
+	cJSON *root = cJSON_CreateObject(), *spec;
+	char *text = NULL;
+
+	if (root == NULL)
+		return NULL;
+	if (reply->user[0] != '\0' &&
+	    cJSON_AddStringToObject(root, "systemMessage", reply->user) == NULL)
+		goto out;
+	spec = cJSON_AddObjectToObject(root, "hookSpecificOutput");
+	if (spec == NULL ||
+	    cJSON_AddStringToObject(spec, "hookEventName",
+	    reply->event != NULL ? reply->event : "PreToolUse") == NULL ||
+	    cJSON_AddStringToObject(spec, "permissionDecision", "deny") == NULL ||
+	    cJSON_AddStringToObject(spec, "permissionDecisionReason", reply->text) == NULL)
+		goto out;
+	text = cJSON_PrintUnformatted(root);
+out:
+	cJSON_Delete(root);
+	return text;
+}
+
 int
 hook_emit(const char *prog, struct hook_reply *reply)
 {
 	int status = reply->status == HOOK_BLOCK ? 2 : 0;
+	char *deny;
 
 	one_line(reply->text);
+	one_line(reply->user);
 	if (reply->json != NULL && reply->status != HOOK_BLOCK) {
 		fputs(reply->json, stdout);
 		fputc('\n', stdout);
+	}
+	if (reply->status == HOOK_BLOCK && (deny = deny_json(reply)) != NULL) {
+		fputs(deny, stdout);
+		fputc('\n', stdout);
+		free(deny);
 	}
 	if (reply->status == HOOK_BLOCK)
 		fprintf(stderr, "%s\n", reply->text);

@@ -7,8 +7,15 @@
  *
  *   pass       exit 0, nothing on stdout (never "allow": that would skip
  *              the user's permission rules), at most a note on stderr
- *   block      exit 2, the reason on stderr: the tool does not run and the
- *              model reads the reason in its tool_result
+ *   block      exit 2, the reason on stderr, and on stdout one JSON object
+ *              that denies with the same reason and carries a short
+ *              systemMessage for the user. Measured in the real clients
+ *              (2.1.330, 2.1.332; docs/e2e.md): with the JSON the model
+ *              reads the reason without the hook's command path in front,
+ *              and the systemMessage is the only text a user sees when the
+ *              terminal folds several blocked Bash calls into "N actions not
+ *              run"; exit 2 keeps the call blocked even by a client that
+ *              did not understand the JSON
  *   fail open  exit 0, nothing on stdout, one line on stderr naming the
  *              problem: an internal error never stops the user's work
  *   context    exit 0, exactly one JSON object on stdout (SessionStart's
@@ -51,6 +58,9 @@ struct hook_reply {
 	enum hook_status status;
 	char *json;		/* malloc()ed object to print on stdout, or NULL */
 	char text[2 * PATH_MAX];	/* block reason, fail-open problem, or a note */
+	/* block: the event answered (hookEventName) and a short line for the user */
+	const char *event;
+	char user[PATH_MAX + 512];
 };
 
 /*

@@ -63,9 +63,9 @@ tell_holder(char *buf, size_t size, const struct record *h, const struct decisio
 	long long busy;
 
 	if (h->host[0] != '\0' && strcmp(h->host, me->host) != 0)
-		snprintf(where, sizeof(where), " on host %s", h->host);
+		snprintf(where, sizeof(where), ", on host %s", h->host);
 	if (strcmp(h->kind, "run") == 0) {
-		snprintf(buf, size, "'session-lock run' of '%s' (pid %d%s), running for %lld s",
+		snprintf(buf, size, "'session-lock run' of '%s' (pid %d%s, running for %lld s)",
 		    h->command, (int)h->pid, where,
 		    (long long)((now_wall - h->acquired_at) > 0 ? (now_wall - h->acquired_at) / 1000
 		    : 0));
@@ -75,13 +75,12 @@ tell_holder(char *buf, size_t size, const struct record *h, const struct decisio
 	tell_clock(since, h->acquired_at);
 	if (h->busy.tool[0] != '\0') {
 		busy = seconds_since(h->busy.since, h->busy.since_boot_ms, h, me, now_wall, now_boot);
-		snprintf(buf, size, "session %s (pid %d%s), which is running a %s%s command "
-		    "(for %lld s) and has held the lock since %s", sid, (int)h->pid, where,
+		snprintf(buf, size, "session %s (pid %d%s, running a %s%s command for %lld s, "
+		    "holding the lock since %s)", sid, (int)h->pid, where,
 		    h->busy.background ? "background " : "", h->busy.tool, busy, since);
 	} else {
-		snprintf(buf, size, "session %s (pid %d%s), which has been idle %lld s and has "
-		    "held the lock since %s", sid, (int)h->pid, where,
-		    (long long)(d->idle_ms / 1000), since);
+		snprintf(buf, size, "session %s (pid %d%s, idle %lld s, holding the lock since %s)",
+		    sid, (int)h->pid, where, (long long)(d->idle_ms / 1000), since);
 	}
 }
 

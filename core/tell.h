@@ -34,12 +34,11 @@ struct tell_call {
 };
 
 /*
- * "session 3f2a9c1e (pid 48213), which is running a Bash command (for 7 s)
- * and has held the lock since 14:03:12", or "... which has been idle for
- * 42 s ...", or for `session-lock run`: "'session-lock run' of 'make
- * deploy' (pid 9), running for 12 s". " on host H" follows the pid for a
- * holder on another host. now_* are the current wall clock and
- * CLOCK_BOOTTIME in ms.
+ * "session 3f2a9c1e (pid 48213, running a Bash command for 7 s, holding the
+ * lock since 14:03:12)", or "(pid 48213, idle 42 s, holding ...)", or for
+ * `session-lock run`: "'session-lock run' of 'make deploy' (pid 9, running
+ * for 12 s)". ", on host H" follows the pid for a holder on another host.
+ * now_* are the current wall clock and CLOCK_BOOTTIME in ms.
  */
 void tell_holder(char *buf, size_t size, const struct record *h, const struct decision *d,
     const struct holder *me, int64_t now_wall, int64_t now_boot);

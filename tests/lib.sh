@@ -163,6 +163,20 @@ assert_file_has() { grep -q -- "$2" "$1" 2>/dev/null || t_fail "$1 lacks '$2'"; 
 assert_file_lacks() { ! grep -q -- "$2" "$1" 2>/dev/null || t_fail "$1 has '$2'"; }
 assert_same_file() { cmp -s "$1" "$2" || t_fail "$1 differs from $2"; }
 
+# assert_out_deny: a block's stdout is exactly one JSON object that denies
+# with the reason on stderr (hook.h: what the model reads without the
+# command path) and carries a systemMessage for the user.
+assert_out_deny() {
+	printf '%s' "$OUT" > "$T/.deny.json"
+	[ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || t_fail "stdout is not one line: $OUT"
+	[ "$("$SL_TOOLS/jget" "$T/.deny.json" hookSpecificOutput.permissionDecision)" = deny ] ||
+		t_fail "stdout does not deny: $OUT"
+	[ "$("$SL_TOOLS/jget" "$T/.deny.json" hookSpecificOutput.permissionDecisionReason)" = "$ERR" ] ||
+		t_fail "the deny reason differs from stderr: $OUT"
+	"$SL_TOOLS/jget" "$T/.deny.json" systemMessage > /dev/null || t_fail "no systemMessage: $OUT"
+	case $OUT in *allow*) t_fail "stdout says allow: $OUT" ;; esac
+}
+
 # lock_file [DIR]: the lock record path of a workspace (default $WS).
 lock_file() {
 	local dir=${1:-$WS}

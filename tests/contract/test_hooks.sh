@@ -159,7 +159,7 @@ owners 2
 hk pretooluse-lock PreToolUse.Write "$A" "$O1"
 snapshot
 hk pretooluse-lock PreToolUse.Write "$B" "$O2"
-assert_rc 2; assert_out_empty
+assert_rc 2; assert_out_deny
 assert_err_one_line
 assert_err_has "pid $O1"
 assert_err_has "session aaaaaaaa"
@@ -167,7 +167,7 @@ assert_err_has "$WS"
 # The one thing to do next, by absolute path, and why this call needs the lock.
 assert_err_has "Next: run \`$SL_BIN/session-lock wait '$WS'\`"
 assert_err_has "This Write needs the lock: it changes $WS/"
-assert_err_has "has held the lock since"
+assert_err_has "holding the lock since"
 case $ERR in *release*) t_fail "the reason gives advice that cannot work: $ERR" ;; esac
 case $ERR in *bbbbbbbb*) t_fail "the reason names the blocked session instead of the holder: $ERR" ;; esac
 assert_untouched
@@ -180,10 +180,10 @@ hk pretooluse-lock PreToolUse.Write "$A" "$O1"
 snapshot
 for fixture in PreToolUse.Edit PreToolUse.NotebookEdit PreToolUse.Bash; do
 	hk pretooluse-lock "$fixture" "$B" "$O2"
-	assert_rc 2; assert_out_empty; assert_err_has "pid $O1"
+	assert_rc 2; assert_out_deny; assert_err_has "pid $O1"
 done
 fx PreToolUse.Edit "$B" | sed 's/"tool_name": "Edit"/"tool_name": "MultiEdit"/' | feed pretooluse-lock "$O2"
-assert_rc 2; assert_out_empty
+assert_rc 2; assert_out_deny
 assert_untouched
 t_end
 
@@ -200,7 +200,7 @@ owners 2
 put_record held "$A" "$O1" IDLE=200000
 snapshot
 hk pretooluse-lock PreToolUse.Write "$B" "$O2"
-assert_rc 2; assert_out_empty
+assert_rc 2; assert_out_deny
 assert_err_matches 'idle 20[01] s'
 assert_untouched
 t_end
@@ -388,7 +388,7 @@ t_begin "a legacy record (the five established fields) of a live holder blocks, 
 owners 2
 put_record legacy "$A" "$O1"
 hk pretooluse-lock PreToolUse.Write "$B" "$O2"
-assert_rc 2; assert_out_empty; assert_err_has "pid $O1"
+assert_rc 2; assert_out_deny; assert_err_has "pid $O1"
 put_record legacy "$A" "$O1" ACQ=$(($(now_ms) - 400000))
 hk pretooluse-lock PreToolUse.Write "$B" "$O2"
 assert_rc 0; assert_out_empty
@@ -401,7 +401,7 @@ owners 1
 put_record held "$A" "$(dead_pid)" HOST=other-host.example RENBOOT=1000
 snapshot
 hk pretooluse-lock PreToolUse.Write "$B" "$O1"
-assert_rc 2; assert_out_empty
+assert_rc 2; assert_out_deny
 assert_err_has "other-host.example"
 assert_untouched
 put_record held "$A" "$(dead_pid)" HOST=other-host.example RENBOOT=1000 IDLE=400000
@@ -435,7 +435,7 @@ owners 2
 put_record held "$A" "$O1" IDLE=400000 LEASE=630000
 snapshot
 hk pretooluse-lock PreToolUse.Write "$B" "$O2"
-assert_rc 2; assert_out_empty; assert_err_has "pid $O1"
+assert_rc 2; assert_out_deny; assert_err_has "pid $O1"
 assert_untouched
 if [ "$(boot_ms)" -ge 640000 ]; then
 	put_record held "$A" "$O1" IDLE=640000 LEASE=630000
@@ -466,7 +466,7 @@ assert_rc 0
 assert_rec previous.session_id "$A"
 snapshot
 hk pretooluse-lock PreToolUse.Write "$A" "$O3"      # A again, resumed in a new process
-assert_rc 2; assert_out_empty; assert_err_one_line
+assert_rc 2; assert_out_deny; assert_err_one_line
 assert_err_has "pid $O2"
 assert_err_has "session bbbbbbbb"
 assert_err_has "took over this session's lock"
@@ -483,7 +483,7 @@ else
 	hk pretooluse-lock PreToolUse.Write "$B" "$O2"
 	assert_rc 0
 	hk pretooluse-lock PreToolUse.Write "$A" "$O1"
-	assert_rc 2; assert_out_empty
+	assert_rc 2; assert_out_deny
 	assert_err_has "took over this session's lock"
 	assert_err_matches "lease ended after 40[0-9] s idle"
 fi
@@ -555,7 +555,7 @@ t_begin "a subagent of another session is blocked like its parent"
 owners 2
 hk pretooluse-lock PreToolUse.Write "$A" "$O1"
 hk pretooluse-lock PreToolUse.Write.subagent "$B" "$O2"
-assert_rc 2; assert_out_empty; assert_err_has "pid $O1"
+assert_rc 2; assert_out_deny; assert_err_has "pid $O1"
 t_end
 
 # --- which workspace, which owner ---------------------------------------------

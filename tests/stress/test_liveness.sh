@@ -37,7 +37,7 @@ expect_takeover() {	# REASON
 
 expect_block() {	# PID
 	assert_rc 2
-	assert_out_empty
+	assert_out_deny
 	assert_err_has "(pid $1"
 	assert_same_file "$T/before" "$(lock_file)"
 }

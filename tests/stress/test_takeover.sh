@@ -80,7 +80,8 @@ paused_case() {
 	assert_eq "$rc1" 2 "contender 1's exit status (stderr: $(cat "$T/err1"))"
 	grep -q "(pid $p2," "$T/err1" ||
 		t_fail "contender 1's message does not name contender 2 (pid $p2): $(cat "$T/err1")"
-	[ -s "$T/out1" ] && t_fail "contender 1 printed on stdout: $(cat "$T/out1")"
+	grep -q '"permissionDecision":"deny"' "$T/out1" ||
+		t_fail "contender 1's stdout does not deny: $(cat "$T/out1")"
 	assert_eq "$(crit_state "$(lock_file)")" "found contender-two" "record after contender 1"
 	assert_eq "$(json_get "$(lock_file)" previous.session_id)" stale-holder "previous holder"
 	crit_reap
