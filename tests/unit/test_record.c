@@ -267,6 +267,7 @@ sample(struct record *r)
 	strcpy(r->previous.reason, "dead");
 	r->previous.idle_ms = 4000;
 	r->previous.at = ACQ;
+	r->busy.since_boot_ms = -1;
 }
 
 /* Fails the test unless rec holds what r does, field by field. */
@@ -294,6 +295,11 @@ same_as(const struct record *r)
 	ck_assert_str_eq(rec.previous.reason, r->previous.reason);
 	ck_assert_int_eq(rec.previous.idle_ms, r->previous.idle_ms);
 	ck_assert_int_eq(rec.previous.at, r->previous.at);
+	ck_assert_str_eq(rec.busy.tool, r->busy.tool);
+	ck_assert_str_eq(rec.busy.id, r->busy.id);
+	ck_assert_int_eq(rec.busy.since, r->busy.since);
+	ck_assert_int_eq(rec.busy.since_boot_ms, r->busy.since_boot_ms);
+	ck_assert_int_eq(rec.busy.background, r->busy.background);
 }
 
 /* Formats r, checks the one-line shape, and parses it back into rec. */
@@ -340,6 +346,31 @@ START_TEST(round_trip_of_a_minimal_claude_record)
 	ck_assert_ptr_null(strstr(text, "\"command\""));
 	ck_assert_ptr_null(strstr(text, "\"previous\""));
 	ck_assert_ptr_nonnull(strstr(text, "\"schema_version\":1,"));
+	free(text);
+	round_trip(&r);
+	same_as(&r);
+}
+END_TEST
+
+START_TEST(round_trip_keeps_the_busy_mark)
+{
+	struct record r;
+	char *text;
+
+	sample(&r);
+	strcpy(r.busy.tool, "Bash");
+	strcpy(r.busy.id, "toolu_01abc");
+	r.busy.since = 1700000000123LL;
+	r.busy.since_boot_ms = 4242;
+	r.busy.background = 1;
+	round_trip(&r);
+	same_as(&r);
+	/* Not busy: no "busy" member at all, and it reads back as not busy. */
+	memset(&r.busy, 0, sizeof(r.busy));
+	r.busy.since_boot_ms = -1;
+	text = record_format(&r);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_null(strstr(text, "\"busy\""));
 	free(text);
 	round_trip(&r);
 	same_as(&r);
@@ -403,6 +434,13 @@ static const struct bad bad_records[] = {
 	{ FIVE ",\"previous\":\"old\"}", "'previous' must be an object" },
 	{ FIVE ",\"previous\":{\"pid\":\"1\"}}", "'pid' must be a number" },
 	{ FIVE ",\"previous\":{\"pid\":-1}}", "'pid' is out of range" },
+	{ FIVE ",\"busy\":\"Bash\"}", "'busy' must be an object" },
+	{ FIVE ",\"busy\":{\"since\":1}}", "'tool' is missing" },
+	{ FIVE ",\"busy\":{\"tool\":\"Bash\"}}", "'since' is missing" },
+	{ FIVE ",\"busy\":{\"tool\":\"Bash\",\"since\":1,\"background\":1}}",
+	  "'background' must be true or false" },
+	{ FIVE ",\"busy\":{\"tool\":\"a-tool-name-much-too-long-to-keep-here\",\"since\":1}}",
+	  "'tool' is too long" },
 	/* ranges */
 	{ "{\"schema_version\":0}", "'schema_version' is out of range" },
 	{ "{\"schema_version\":-1}", "'schema_version' is out of range" },
@@ -562,6 +600,7 @@ suite(void)
 	tc = tcase_create("round trip");
 	tcase_add_test(tc, round_trip_keeps_every_field);
 	tcase_add_test(tc, round_trip_of_a_minimal_claude_record);
+	tcase_add_test(tc, round_trip_keeps_the_busy_mark);
 	tcase_add_test(tc, format_writes_the_current_schema);
 	suite_add_tcase(s, tc);
 
