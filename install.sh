@@ -2,7 +2,7 @@
 # install.sh - build claude-session-lock, install it, register its hooks.
 #
 #   ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall]
-#                [--prebuilt DIR]
+#                [--prebuilt DIR] [--link-dir DIR | --no-link]
 #   ./install.sh --deps-only [--for-tests] [--dry-run]
 #
 # Installs the five programs into PREFIX/bin (default
@@ -19,6 +19,10 @@
 #   --uninstall   remove our hook entries, then the programs; nothing else
 #   --prebuilt D  install the programs already built in D instead of
 #                 checking dependencies and running make (packagers, tests)
+#   --link-dir D  where to link `session-lock` so the shell finds it by name
+#                 (default ~/.local/bin); it says what to add to PATH when D
+#                 is not on it; an existing file there that is not our link
+#                 is left alone. --no-link links nothing
 #   --deps-only   only install the missing build dependencies; with
 #                 --for-tests also what `make test` needs (Check); this is
 #                 how `make test` works as the first command on a new machine
@@ -36,34 +40,38 @@ dry=0
 uninstall=0
 prebuilt=
 deps_only=0
+linkdir=$HOME/.local/bin
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 usage() {
 	printf 'install.sh: %s\n' "$1" >&2
-	echo "usage: ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall] [--prebuilt DIR]" >&2
+	echo "usage: ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall] [--prebuilt DIR] [--link-dir DIR | --no-link]" >&2
 	exit 2
 }
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--prefix|--project|--prebuilt)
+	--prefix|--project|--prebuilt|--link-dir)
 		[ $# -ge 2 ] || usage "$1 needs a value"
 		case $1 in
 		--prefix) prefix=$2 ;;
 		--project) project=$2 ;;
 		--prebuilt) prebuilt=$2 ;;
+		--link-dir) linkdir=$2 ;;
 		esac
 		shift 2
 		continue ;;
 	--prefix=*) prefix=${1#*=} ;;
 	--project=*) project=${1#*=} ;;
 	--prebuilt=*) prebuilt=${1#*=} ;;
+	--link-dir=*) linkdir=${1#*=} ;;
+	--no-link) linkdir= ;;
 	--dry-run) dry=1 ;;
 	--uninstall) uninstall=1 ;;
 	--deps-only) deps_only=1 ;;
 	--for-tests) DEPS="$DEPS check" ;;
-	-h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,30s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) usage "unknown option '$1'" ;;
 	esac
 	shift
@@ -183,6 +191,52 @@ install_programs() {
 	say "installed $PROGRAMS into $bindir"
 }
 
+# Is DIR one of the directories of $PATH?
+on_path() {
+	case ":$PATH:" in *":$1:"* | *":$1/:"*) return 0 ;; esac
+	return 1
+}
+
+# Makes `session-lock` reachable by name: a symbolic link in $linkdir, made
+# under a temporary name and renamed over the old link, never over a file
+# that is not our link. Says what to add to PATH when $linkdir is not on it.
+link_command() {
+	local link=$linkdir/session-lock target=$bindir/session-lock
+	[ -n "$linkdir" ] || return 0
+	if on_path "$bindir"; then
+		say "session-lock is on your PATH ($bindir)"
+		return 0
+	fi
+	if [ -e "$link" ] || [ -L "$link" ]; then
+		if [ ! -L "$link" ] || [ "$(readlink "$link")" != "$target" ]; then
+			say "not linking $link: it exists and is not our link; run '$target' by its path, or remove it and run ./install.sh again"
+			return 0
+		fi
+	fi
+	if [ "$dry" = 1 ]; then
+		say "would link $link -> $target"
+	else
+		mkdir -p "$linkdir" || die "cannot create '$linkdir'"
+		ln -sfn "$target" "$linkdir/.session-lock.tmp-link.$$" &&
+			mv -Tf "$linkdir/.session-lock.tmp-link.$$" "$link" ||
+			{ rm -f "$linkdir/.session-lock.tmp-link.$$"; die "cannot link '$link'"; }
+		say "linked $link -> $target"
+	fi
+	on_path "$linkdir" || say "add $linkdir to your PATH to run session-lock by name: echo 'export PATH=\"$linkdir:\$PATH\"' >> ~/.profile (then start a new shell)"
+}
+
+# Removes the link made by link_command, and only that.
+unlink_command() {
+	local link=$linkdir/session-lock
+	[ -n "$linkdir" ] && [ -L "$link" ] && [ "$(readlink "$link")" = "$bindir/session-lock" ] || return 0
+	if [ "$dry" = 1 ]; then
+		say "would remove $link"
+	else
+		rm -f "$link" || die "cannot remove '$link'"
+		say "removed $link"
+	fi
+}
+
 do_install() {
 	local preview=
 	build
@@ -198,10 +252,12 @@ do_install() {
 		else
 			say "would register the hooks in $settings"
 		fi
+		link_command
 		return 0
 	fi
 	"$bindir/session-lock" settings install --file "$settings" --bindir "$bindir" ||
 		die "cannot register the hooks in '$settings'; the programs are installed in '$bindir', the settings are unchanged"
+	link_command
 	say "check it with: '$bindir/session-lock' settings check --file '$settings'"
 }
 
@@ -216,6 +272,7 @@ do_uninstall() {
 	# the settings first: hooks must never point at programs that are gone
 	"$sl" settings uninstall --file "$settings" ${args[@]+"${args[@]}"} ||
 		die "cannot remove the hooks from '$settings'; nothing was removed"
+	unlink_command
 	for p in $PROGRAMS; do
 		[ -e "$bindir/$p" ] || continue
 		if [ "$dry" = 1 ]; then

@@ -4,7 +4,8 @@
  *
  * What it checks:
  *  - the programs: the four hooks and session-lock, next to this program
- *    (the directory of /proc/self/exe), are executable files;
+ *    (the directory of /proc/self/exe), are executable files, and the
+ *    first `session-lock` on PATH is this program;
  *  - the registration: every event of settings_hooks (settings.h) runs our
  *    hook in ~/.claude/settings.json or in the project's .claude/settings
  *    .json or .claude/settings.local.json (Claude Code merges the hooks of
@@ -222,6 +223,40 @@ check_registration(struct doctor *d, const char *ws)
 	}
 }
 
+/*
+ * Is `session-lock` on PATH, and is it this program? People and the model
+ * type it by name; the block reasons use the absolute path anyway.
+ */
+static void
+check_path(struct doctor *d, const char *bindir)
+{
+	char self[PATH_MAX], dir[PATH_MAX], cand[PATH_MAX + 16], real[PATH_MAX];
+	const char *path = getenv("PATH"), *p, *colon;
+	size_t len;
+
+	if (bindir[0] == '\0' || realpath("/proc/self/exe", self) == NULL)
+		return;
+	for (p = path != NULL ? path : ""; *p != '\0'; p = *colon != '\0' ? colon + 1 : colon) {
+		colon = strchr(p, ':');
+		if (colon == NULL)
+			colon = p + strlen(p);
+		len = (size_t)(colon - p);
+		if (len == 0 || len >= sizeof(dir))
+			continue;
+		memcpy(dir, p, len);
+		dir[len] = '\0';
+		snprintf(cand, sizeof(cand), "%s/session-lock", dir);
+		if (access(cand, X_OK) != 0)
+			continue;
+		if (realpath(cand, real) == NULL || strcmp(real, self) != 0)
+			problem(d, "'session-lock' on your PATH is '%s', another program than "
+			    "this one ('%s'): remove it, or run ./install.sh again", cand, self);
+		return;
+	}
+	problem(d, "'session-lock' is not on your PATH: run ./install.sh again (it links it "
+	    "into ~/.local/bin), or add '%s' to PATH", bindir);
+}
+
 static void
 check_runtime(struct doctor *d, char dir[PATH_MAX], int *exists)
 {
@@ -281,6 +316,7 @@ run(int argc, char **argv)
 		return cli_fail("cannot check '%s': %s", argc == 2 ? argv[1] : ".", err_last());
 	memset(&d, 0, sizeof(d));
 	check_programs(&d, bindir);
+	check_path(&d, bindir);
 	check_registration(&d, ws);
 	check_runtime(&d, dir, &exists);
 	check_config(&d, ws);
@@ -299,7 +335,7 @@ const struct cli_cmd cmd_doctor = {
 	.summary = "check the installation and print how to fix each problem",
 	.usage = "session-lock doctor [PATH]\n\n"
 	    "Checks that the hook programs are installed next to session-lock and\n"
-	    "executable; that every event is registered in ~/.claude/settings.json or in\n"
+	    "executable, and that 'session-lock' on PATH is this program; that every event is registered in ~/.claude/settings.json or in\n"
 	    "PATH/.claude/settings.json (or settings.local.json; PATH defaults to\n"
 	    "$CLAUDE_PROJECT_DIR, else the current directory), with the release hooks\n"
 	    "wherever the lock is taken; that ~/.claude/runtime is private; and that the\n"

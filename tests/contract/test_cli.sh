@@ -18,6 +18,8 @@ put_hand_record() {
 }
 
 # sl ARGS...: runs session-lock, bounded.
+# As after ./install.sh: `session-lock` is on PATH (doctor checks it).
+export PATH=$SL_BIN:$PATH
 sl() { run session-lock "$@"; }
 out_json() { printf '%s\n' "$OUT" > "$T/out.json"; }
 jv() { json_get "$T/out.json" "$1"; }
@@ -425,6 +427,21 @@ assert_out_has "$HOME/.claude/session-lock.json"
 assert_out_has "not valid JSON"
 assert_out_has "'$WS/.claude/settings.json' is not valid settings"
 assert_out_has "3 problems found"
+t_end
+
+t_begin "doctor: session-lock missing from PATH, or another program by that name, is a problem"
+sl settings install --bindir "$SL_BIN"
+PATH=/usr/bin:/bin sl doctor
+assert_rc 3
+assert_out_has "'session-lock' is not on your PATH"
+assert_out_has "add '$SL_BIN' to PATH"
+mkdir -p "$T/other"; printf '#!/bin/sh\n' > "$T/other/session-lock"; chmod 755 "$T/other/session-lock"
+PATH=$T/other:$SL_BIN:/usr/bin:/bin sl doctor
+assert_rc 3
+assert_out_has "'$T/other/session-lock', another program"
+mkdir -p "$T/linked"; ln -s "$SL_BIN/session-lock" "$T/linked/session-lock"
+PATH=$T/linked:/usr/bin:/bin sl doctor
+assert_rc 0
 t_end
 
 t_begin "doctor: a missing hook program and SESSION_LOCK_DISABLE are problems"

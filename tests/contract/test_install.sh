@@ -259,6 +259,46 @@ assert_no_file "$P"
 [ -d "$T/x" ] || t_fail "the parent of the prefix was removed"
 t_end
 
+t_begin "install links session-lock into ~/.local/bin, says what to add to PATH; uninstall removes the link"
+P=$T/x/claude-session-lock
+L=$HOME/.local/bin/session-lock
+PATH=/usr/bin:/bin install_sh --prefix "$P"
+assert_rc 0
+[ -L "$L" ] || t_fail "no link at $L"
+assert_eq "$(readlink "$L")" "$P/bin/session-lock" "link target"
+assert_out_has "linked $L -> $P/bin/session-lock"
+assert_out_has "add $HOME/.local/bin to your PATH"
+PATH=$HOME/.local/bin:/usr/bin:/bin install_sh --prefix "$P"
+assert_rc 0
+assert_out_lacks "to your PATH"
+assert_eq "$(PATH=$HOME/.local/bin:/usr/bin:/bin command -v session-lock)" "$L" "found by name"
+ls -A "$HOME/.local/bin" | grep -q tmp-link && t_fail "a temporary link was left"
+install_sh --prefix "$P" --uninstall
+assert_rc 0
+[ -e "$L" ] || [ -L "$L" ] && t_fail "the link was left: $(ls -l "$L")"
+[ -d "$HOME/.local/bin" ] || t_fail "~/.local/bin itself was removed"
+t_end
+
+t_begin "install leaves a foreign session-lock on the link path alone; --no-link links nothing"
+P=$T/prefix
+mkdir -p "$HOME/.local/bin"
+printf '#!/bin/sh\necho mine\n' > "$HOME/.local/bin/session-lock"
+cp "$HOME/.local/bin/session-lock" "$T/foreign"
+install_sh --prefix "$P"
+assert_rc 0
+assert_out_has "not linking $HOME/.local/bin/session-lock"
+assert_same_file "$HOME/.local/bin/session-lock" "$T/foreign"
+install_sh --prefix "$P" --uninstall
+assert_same_file "$HOME/.local/bin/session-lock" "$T/foreign"
+rm -f "$HOME/.local/bin/session-lock"
+install_sh --prefix "$P" --no-link
+assert_rc 0
+[ -e "$HOME/.local/bin/session-lock" ] && t_fail "--no-link linked"
+install_sh --prefix "$P" --link-dir "$T/mybin" --dry-run
+assert_out_has "would link $T/mybin/session-lock"
+[ -e "$T/mybin" ] && t_fail "a dry run created the link directory"
+t_end
+
 t_begin "--uninstall leaves foreign files in a shared prefix"
 P=$T/usr
 mkdir -p "$P/bin" "$HOME/.claude"
