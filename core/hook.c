@@ -82,7 +82,14 @@ block_reply(struct hook_env *env, const struct lock_outcome *o, const char *ws)
 		.why = env->why[0] != '\0' ? env->why : NULL,
 		.lock_cmd = cmd,
 		.skill = env->skill,
+		.wait_ws = env->workspace,
 	};
+
+	/* Nested with ours: wait for our own, which waits for it. Unrelated: only watch it. */
+	if (!workspace_contains(ws, env->workspace) && !workspace_contains(env->workspace, ws)) {
+		c.wait_ws = ws;
+		c.no_take = 1;
+	}
 
 	lock_cmd_path(cmd, sizeof(cmd));
 	env->reply->status = HOOK_BLOCK;
@@ -238,7 +245,7 @@ on_pretooluse(struct hook_env *env)
 		return;
 	}
 	if (o.action == LOCK_BLOCKED)
-		block_reply(env, &o, env->workspace);
+		block_reply(env, &o, o.nested_ws[0] != '\0' ? o.nested_ws : env->workspace);
 	else if (o.note[0] != '\0')
 		snprintf(env->reply->text, sizeof(env->reply->text), "%s", o.note);
 }

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "err.h"
+#include "held.h"
 #include "lock.h"
 #include "proc.h"
 #include "queue.h"
@@ -281,6 +282,89 @@ queue_taken(struct lock_ctx *ctx, struct queue *q)
 		queue_leave(q, &ctx->store, ctx->me.session_id);
 }
 
+/* What a nested-workspace check looks at, for held_each(). */
+struct nest_scan {
+	struct lock_ctx *ctx;
+	struct lock_outcome *out;
+	int found;
+};
+
+/*
+ * Is the workspace ws held by another live holder? Then fills the scan's
+ * outcome with that holder. Returns 1 when its record is gone (so the
+ * registry drops it), else 0.
+ */
+static int
+nest_look(const char *ws, void *arg)
+{
+	struct nest_scan *n = arg;
+	struct lock_outcome o;
+	struct lock_ctx other;
+	int status;
+
+	if (n->found || strcmp(ws, n->ctx->workspace) == 0)
+		return 0;
+	if (lock_ctx_init_as(&other, n->ctx->store.dir, ws, &n->ctx->me, n->ctx->ttl_ms) != 0)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	status = read_decide(&other, &o, NULL);
+	if (status == STORE_ABSENT)
+		return 1;
+	if (status == STORE_FOUND && o.decision.verdict == VERDICT_HELD) {
+		n->found = 1;
+		n->out->holder = o.holder;
+		n->out->have_holder = 1;
+		n->out->decision = o.decision;
+		snprintf(n->out->nested_ws, sizeof(n->out->nested_ws), "%s", ws);
+	}
+	return 0;
+}
+
+/* Registry entries inside our workspace (its descendants) are looked at. */
+static int
+nest_look_inside(const char *ws, void *arg)
+{
+	struct nest_scan *n = arg;
+
+	if (!workspace_contains(n->ctx->workspace, ws))
+		return 0;
+	return nest_look(ws, arg);
+}
+
+/*
+ * Called under the tree mutex before a new holder is written: blocks (out
+ * BLOCKED, returns 1) when another live holder has a workspace that
+ * contains ours (one record per parent directory) or lies inside it (the
+ * registry), else lists ours in the registry and returns 0.
+ */
+static int
+nested_held(struct lock_ctx *ctx, struct lock_outcome *out)
+{
+	struct nest_scan n = { .ctx = ctx, .out = out, .found = 0 };
+	char dir[PATH_MAX], *slash;
+	struct held h;
+
+	snprintf(dir, sizeof(dir), "%s", ctx->workspace);
+	while (!n.found && strcmp(dir, "/") != 0 && (slash = strrchr(dir, '/')) != NULL) {
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		nest_look(dir, &n);
+	}
+	if (held_load(&h, ctx->store.dir) != 0)
+		return n.found;
+	if (!n.found)
+		held_each(&h, nest_look_inside, &n);
+	if (!n.found)
+		held_add(&h, ctx->workspace);
+	held_save(&h, ctx->store.dir);	/* best effort: see held.h */
+	held_free(&h);
+	if (n.found)
+		out->action = LOCK_BLOCKED;
+	return n.found;
+}
+
 /* Phase 2 of acquire: under the mutex, re-read, decide again, act. */
 static int
 acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
@@ -293,8 +377,15 @@ acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 	q.n = 0;
 	if ((status == STORE_ABSENT || (status == STORE_CORRUPT && corrupt_is_old(ctx, &st)) ||
 	    (status == STORE_FOUND && (out->decision.verdict == VERDICT_STALE_DEAD ||
-	    out->decision.verdict == VERDICT_STALE_EXPIRED))) && !queue_allows(ctx, out, &q))
-		return 0;
+	    out->decision.verdict == VERDICT_STALE_EXPIRED)))) {
+		if (!queue_allows(ctx, out, &q))
+			return 0;
+		if (nested_held(ctx, out)) {
+			if (ctx->waiting)
+				queue_join(&q, &ctx->store, ctx->me.session_id);
+			return 0;
+		}
+	}
 	if (status == STORE_CORRUPT && corrupt_is_old(ctx, &st)) {
 		memset(&next, 0, sizeof(next));
 		make_record(&next, ctx, lease_ms, NULL);
@@ -366,6 +457,7 @@ acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 int
 lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 {
+	struct store tree;
 	struct stat st;
 	int status, rc;
 
@@ -389,10 +481,17 @@ lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 	}
 	sys_step("decided");
 
-	if (store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS) != 0)
+	/* Tree, then workspace: every acquisition takes both in this order. */
+	store_init(&tree, ctx->store.dir, HELD_TREE);
+	if (store_lock(&tree, LOCK_MUTEX_TIMEOUT_MS) != 0)
 		return -1;
+	if (store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS) != 0) {
+		store_unlock(&tree);
+		return -1;
+	}
 	rc = acquire_locked(ctx, lease_ms, out);
 	store_unlock(&ctx->store);
+	store_unlock(&tree);
 	if (rc != 0)
 		return -1;
 	if (out->action == LOCK_ACQUIRED)

@@ -87,6 +87,8 @@ struct lock_outcome {
 	struct record previous;		/* takeover/release: the record before */
 	int took_over_from_us;		/* the holder took our lock while we were away */
 	int queued_ahead;		/* BLOCKED by waiters who came first (queue.h) */
+	char nested_ws[PATH_MAX];	/* BLOCKED by the holder of this workspace, which
+					   contains ours or lies inside it (held.h) */
 	char note[256];			/* a warning worth showing (log write failed, ...) */
 };
 
@@ -106,7 +108,10 @@ int lock_ctx_init_as(struct lock_ctx *ctx, const char *dir, const char *workspac
 /*
  * Takes or renews the lock for a lease of lease_ms (>= ttl_ms: longer for a
  * Bash call with a long timeout). Outcome ACQUIRED, TOOK_OVER, RENEWED or
- * BLOCKED. A free or stale lock goes to the oldest waiter in the queue
+ * BLOCKED. Taking a lock that is not ours yet also needs every workspace
+ * nested with ours (containing it or inside it) to be free of other live
+ * holders, checked under the tree mutex in the same critical section
+ * (held.h); else BLOCKED with nested_ws and holder naming that one. A free or stale lock goes to the oldest waiter in the queue
  * first: anyone else is BLOCKED with queued_ahead set (and, when
  * ctx->waiting, joins the queue, as a caller blocked by a holder does). A corrupt record older than the TTL (by mtime) or than this boot
  * is taken over (reason "corrupt record"); a younger one is an error.

@@ -69,7 +69,6 @@ queue_save(const struct queue *q, const struct store *s)
 {
 	char path[PATH_MAX + 64], tmp[PATH_MAX + 64], buf[QUEUE_MAX_BYTES + 1];
 	size_t i, len = 0;
-	int fd, rc = -1;
 
 	queue_path(path, sizeof(path), s, "");
 	if (q->n == 0) {
@@ -82,24 +81,7 @@ queue_save(const struct queue *q, const struct store *s)
 		    q->e[i].ticket, q->e[i].pid, q->e[i].start, q->e[i].session_id,
 		    q->e[i].since, q->e[i].told != 0);
 	queue_path(tmp, sizeof(tmp), s, ".tmp");
-	if (sys.unlink(tmp) != 0 && errno != ENOENT)
-		return err_set("cannot remove '%s':", tmp);
-	fd = sys.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return err_set("cannot create '%s':", tmp);
-	if (sys_write_all(fd, buf, len) != 0) {
-		err_set("cannot write '%s':", tmp);
-		sys.close(fd);
-	} else if (sys.close(fd) != 0) {
-		err_set("cannot write '%s':", tmp);
-	} else if (sys.rename(tmp, path) != 0) {
-		err_set("cannot replace '%s':", path);
-	} else {
-		rc = 0;
-	}
-	if (rc != 0)
-		sys.unlink(tmp);
-	return rc;
+	return store_replace_file(path, tmp, buf, len);
 }
 
 int

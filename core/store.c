@@ -311,6 +311,31 @@ out:
 }
 
 int
+store_replace_file(const char *path, const char *tmp, const char *buf, size_t len)
+{
+	int fd, rc = -1;
+
+	if (sys.unlink(tmp) != 0 && errno != ENOENT)
+		return err_set("cannot remove '%s':", tmp);
+	fd = sys.open(tmp, O_WRONLY | O_CREAT | O_EXCL | OPEN_FLAGS_SAFE, 0600);
+	if (fd < 0)
+		return err_set("cannot create '%s':", tmp);
+	if (sys_write_all(fd, buf, len) != 0) {
+		err_set("cannot write '%s':", tmp);
+		sys.close(fd);
+	} else if (sys.close(fd) != 0) {
+		err_set("cannot write '%s':", tmp);
+	} else if (sys.rename(tmp, path) != 0) {
+		err_set("cannot replace '%s':", path);
+	} else {
+		rc = 0;
+	}
+	if (rc != 0)
+		sys.unlink(tmp);
+	return rc;
+}
+
+int
 store_remove(const struct store *s)
 {
 	if (sys.unlink(s->record_path) != 0 && errno != ENOENT)

@@ -104,6 +104,15 @@ int store_read_path(const char *path, struct record *out, struct stat *st);
  */
 int store_write(const struct store *s, const struct record *r);
 
+/*
+ * Replaces the small file path with len bytes of buf through the temporary
+ * name tmp (created O_EXCL|O_NOFOLLOW, 0600, then renamed over path), for
+ * the files beside the records (the waiters' queue, the held registry).
+ * Call with the mutex that guards that file held. Returns 0, or -1 with
+ * err_set(); on failure path is untouched and tmp removed.
+ */
+int store_replace_file(const char *path, const char *tmp, const char *buf, size_t len);
+
 /* Removes the record. Returns 0 (also when it was already gone) or -1. */
 int store_remove(const struct store *s);
 

@@ -105,11 +105,18 @@ tell_next(char *buf, size_t size, const struct tell_call *c, const char *ws)
 {
 	char quoted[PATH_MAX + 64];
 
-	tell_shell_quote(quoted, sizeof(quoted), ws);
-	snprintf(buf, size, "Next: run `%s wait %s` (it waits for this session's turn, up to "
-	    "%d s, then takes the lock for this session) and %s; or carry on with read-only "
-	    "work; or tell the user.", c->lock_cmd != NULL ? c->lock_cmd : "session-lock",
-	    quoted, TELL_WAIT_DEFAULT_S, c->skill ? "run the command again" : "retry");
+	tell_shell_quote(quoted, sizeof(quoted), c->wait_ws != NULL ? c->wait_ws : ws);
+	if (c->no_take)
+		snprintf(buf, size, "Next: run `%s wait --no-take %s` (it waits, up to %d s, until "
+		    "that workspace is free) and %s; or carry on with read-only work; or tell the "
+		    "user.", c->lock_cmd != NULL ? c->lock_cmd : "session-lock", quoted,
+		    TELL_WAIT_DEFAULT_S, c->skill ? "run the command again" : "retry");
+	else
+		snprintf(buf, size, "Next: run `%s wait %s` (it waits for this session's turn, up "
+		    "to %d s, then takes the lock for this session) and %s; or carry on with "
+		    "read-only work; or tell the user.",
+		    c->lock_cmd != NULL ? c->lock_cmd : "session-lock", quoted,
+		    TELL_WAIT_DEFAULT_S, c->skill ? "run the command again" : "retry");
 }
 
 void

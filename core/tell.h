@@ -31,6 +31,13 @@ struct tell_call {
 	const char *why;	/* Bash: the classifier's reason ("redirection to a file") */
 	const char *lock_cmd;	/* absolute path of the session-lock program */
 	int skill;		/* a skill's or slash command's shell command */
+	/*
+	 * What to wait for: the caller's own workspace (NULL: the one held),
+	 * and no_take when the lock waited for is not one this session should
+	 * take (a target in another, unrelated workspace).
+	 */
+	const char *wait_ws;
+	int no_take;
 };
 
 /*
