@@ -104,7 +104,7 @@ $(TBIN)/session-lock: $(TCLI_OBJ) $(TLIB)
 $(TBIN)/%: $(TOBJ)/hooks/%.o $(TLIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TLIB) $(LDLIBS)
-$(TOBJ)/unit/%: tests/unit/%.c $(TLIB) $(CORE_HDR) tests/unit/unit.h
+$(TOBJ)/unit/%: tests/unit/%.c $(TLIB) $(CORE_HDR) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ $< $(TLIB) $(LDLIBS) $(CHECK_LIBS)
 # Small C helpers the shell tests drive (barriers, counters, fault drivers).
