@@ -9,8 +9,10 @@
 # differ: `git status` may refresh its stat cache, as any reader may.
 #
 # Each row runs with HOME in a scratch directory, stdin from /dev/null and
-# `timeout 5`, in the same copy of the repository until one changes it. A row that needs a program this machine lacks (rg, fd, tree,
-# an installed copy of session-lock) is skipped and named, never passed.
+# `timeout 5`, in the same copy of the repository until one changes it. A row
+# that needs a program this machine lacks (rg, fd, tree, an installed copy of
+# session-lock) is skipped and named, never passed. Last, one case through
+# the hook: a blocked session may run session-lock status and wait.
 . "$(dirname "$0")/../lib.sh"
 : "${SL_TOOLS:?SL_TOOLS must name the built test tools (run through make test)}"
 unset CLAUDE_CODE_SESSION_ID GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_CONFIG_PARAMETERS \
@@ -121,7 +123,16 @@ TMPL=$T_ROOT/template
 W=$T_ROOT/work
 SNAP=$T_ROOT/snapshot
 ERRF=$T_ROOT/stderr
-make_repo "$TMPL" > /dev/null 2>&1 || { echo "cannot build the template repository" >&2; exit 1; }
+if ! command -v git > /dev/null; then
+	echo "  SKIP test_classify_diff: git is not installed"
+	T_SKIPPED=1
+	t_finish
+	exit
+fi
+t_begin "the scratch repository is built"
+make_repo "$TMPL" > "$T/make_repo.log" 2>&1 || t_fail "cannot build it: $(tail -n 3 "$T/make_repo.log")"
+t_end
+[ "$T_FAILED" = 0 ] || { t_finish; exit; }
 snapshot "$TMPL"
 BASE=$AFTER
 BASE_ENTRIES=$(git -C "$TMPL" ls-files -s)
@@ -174,5 +185,25 @@ for r in "${rows[@]}"; do
 	changed
 	t_end
 done
+# Through the hook (issue 9): a session blocked by another may look and wait
+# with our own command line, by any path, but not remove the holder's lock.
+cd "$T_ROOT" || exit 1
+bash_call() {
+	fx PreToolUse.Bash "$1" | sed "s#\"command\": \"[^\"]*\"#\"command\": \"$3\"#" |
+		CLAUDE_PID=$2 run pretooluse-lock
+}
+t_begin "through the hook: a blocked session runs session-lock status, log and wait, not release"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
+hook pretooluse-lock PreToolUse.Write holder "$a"; assert_rc 0
+for c in "$SL_BIN/session-lock status" "session-lock wait --timeout 1" \
+	"~/.local/bin/session-lock log -n 5" "$SL_BIN/session-lock status && git status"; do
+	bash_call other "$b" "$c"
+	[ "$RC" = 0 ] && [ -z "$OUT" ] || t_fail "'$c' was not let through (exit $RC: $ERR)"
+done
+bash_call other "$b" "$SL_BIN/session-lock release --force"
+assert_rc 2
+assert_err_has "'session-lock release' changes locks"
+t_end
+
 echo "test_classify_diff: ${#rows[@]} read-only command lines, $ran run, $skipped skipped (not found:${missing:- none})"
 t_finish
