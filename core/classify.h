@@ -9,7 +9,7 @@
  * run something unseen. Whatever cannot be understood is MUTATING.
  * session-lock itself (by name or by any path to it) is READONLY for
  * status, log, hash, doctor and wait, MUTATING for release, gc, run and
- * settings, whatever the user's patterns say.
+ * settings, whatever the user's read-only patterns say.
  *
  * Calling sequence: classify_new() once per process, with the user's extra
  * patterns from the configuration; classify_bash() for each command;
