@@ -104,16 +104,17 @@ $(TBIN)/session-lock: $(TCLI_OBJ) $(TLIB)
 $(TBIN)/%: $(TOBJ)/hooks/%.o $(TLIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TLIB) $(LDLIBS)
-$(TOBJ)/unit/%: tests/unit/%.c $(TLIB) $(CORE_HDR) tests/unit/unit.h
+$(TOBJ)/unit/%: tests/unit/%.c $(TLIB) $(CORE_HDR) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ $< $(TLIB) $(LDLIBS) $(CHECK_LIBS)
 # Small C helpers the shell tests drive (barriers, counters, fault drivers).
-# tests/tools/tool.c is not a program: what they share (tool.h).
+# tests/tools/tool.c is not a program: what they share (tool.h). classify_rows
+# prints rows of the unit test's table (tests/unit/classify_table.h).
 TOOL_SRC  := $(sort $(filter-out tests/tools/tool.c,$(wildcard tests/tools/*.c)))
 TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(TOBJ)/tools/%)
-$(TOBJ)/tools/%: tests/tools/%.c tests/tools/tool.c tests/tools/tool.h $(TLIB) $(CORE_HDR)
+$(TOBJ)/tools/%: tests/tools/%.c tests/tools/tool.c tests/tools/tool.h tests/unit/classify_table.h $(TLIB) $(CORE_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/tools/tool.c $(TLIB) $(LDLIBS)
+	$(CC) $(TEST_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ $< tests/tools/tool.c $(TLIB) $(LDLIBS)
 
 TEST_ENV = SL_BIN=$(abspath $(BIN)) SL_TBIN=$(abspath $(TBIN)) \
            SL_UNIT=$(abspath $(TOBJ)/unit) SL_TOOLS=$(abspath $(TOBJ)/tools) \

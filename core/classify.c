@@ -6,20 +6,25 @@
  * commands (unquoted ; && || | |& & newline ( ) ), remove quotes from their
  * words, and notice the constructs that can write or run code wherever they
  * are: redirections to files, $( ) and backticks (also inside double
- * quotes and unquoted here-documents), <( ) and >( ). It is iterative with
- * explicit buffers, so no input can make it recurse, and everything it
- * cannot read (unterminated quotes, ${ or here-documents, a redirection
- * without a target) ends the scan as MUTATING. The first reason found is
- * the answer; nothing after it is read.
+ * quotes and unquoted here-documents), <( ) and >( ), and the forms that
+ * evaluate a value as code ((( )), ${!x}, ${a[$i]}, ${x:$i}, ${x@P}: each
+ * runs cmd when the value is 'a[$(cmd)]'). It is iterative with explicit
+ * buffers, so no input can make it recurse, and everything it cannot read
+ * (unterminated quotes, ${ or here-documents, a redirection without a
+ * target) ends the scan as MUTATING. The first reason found is the answer;
+ * nothing after it is read.
  *
  * Each simple command is then judged on its words:
  *
  *   1. shell keywords, NAME=value assignments and the wrappers time, nice,
  *      timeout, command, env and xargs are stepped over (assignments to
  *      names that change what runs, such as PATH or LD_PRELOAD, are
- *      MUTATING; xargs' input becomes arguments nobody can see);
+ *      MUTATING; xargs' input becomes arguments nobody can see); the
+ *      builtins that set or evaluate variables by name (read, printf -v,
+ *      wait -p, test -v, [[ -eq) take only plain names and numbers;
  *   2. the user's mutating patterns, then the default mutating rules (forms
- *      such as sed -i or find -delete, and names such as rm or tee);
+ *      such as sed -i or find -delete, and names such as rm or tee), then
+ *      our own command line, by its subcommand;
  *   3. the read-only rules, defaults then the user's. A rule marked
  *      RULE_LITERAL, and every user rule, refuses a command whose arguments
  *      could expand into options ("$x", $x, a leading glob, {a,b}): find
@@ -67,6 +72,7 @@
 #define W_QUOTED	1u	/* partly quoted or escaped: not a keyword */
 #define W_OPAQUE	2u	/* may split, or start with '-' */
 #define W_ASSIGN	4u	/* NAME=value or NAME+=value, NAME unquoted */
+#define W_SPLIT		8u	/* may become several words (also opaque) */
 
 /* Rule flags. */
 #define RULE_MUTATING	1u	/* a match makes the command MUTATING */
@@ -177,10 +183,13 @@ static const char git_form_names[] =
 	"branch tag stash config remote reflog worktree notes submodule";
 
 static const char *const git_forms[] = {
-	/* names are patterns only when listing: otherwise they are created */
+	/*
+	 * names are patterns only when listing (--list or a filter):
+	 * otherwise they are created, also after -v ("git branch -v x")
+	 */
 	"(?(DEFINE)(?<o>" BRANCH_OPT "))branch"
-	"(?:(?=.* (?:--list|--verbose|--contains|--no-contains|--merged"
-	"|--no-merged|--points-at|-[arvl]*[vl][arvl]*)(?:[ =]|$))"
+	"(?:(?=.* (?:--list|--contains|--no-contains|--merged"
+	"|--no-merged|--points-at|-[arv]*l[arvl]*)(?:[ =]|$))"
 	"(?: (?:(?&o)|(?!-)\\S+))*|(?: (?&o))*)",
 	"(?(DEFINE)(?<o>" TAG_OPT "))tag"
 	"(?:(?=.* (?:-l|--list|-n\\d*|--contains|--no-contains|--merged"
@@ -228,6 +237,13 @@ static const struct rule rules[] = {
 	  "'sort --compress-program' runs a program", NULL, NULL },
 	{ "tree", "tree" ARGS " (?:-[^-\\s]*o\\S*|--o\\S*)" ARGS, RULE_MUTATING,
 	  "'tree -o' writes a file", NULL, NULL },
+	/* -R runs tree again in each directory with -o 00Tree.html */
+	{ "tree", "tree" ARGS " -[^-\\s]*R\\S*" ARGS, RULE_MUTATING,
+	  "'tree -R' writes files", NULL, NULL },
+	/* -k: NAME=value anywhere in a command goes into its environment */
+	{ "set", "set" ARGS " (?:-[a-zA-Z]*k[a-zA-Z]*|[-+]o keyword)" ARGS,
+	  RULE_MUTATING, "'set -k' turns arguments into variables", NULL,
+	  NULL },
 	{ "file", "file" ARGS " (?:-[^-\\s]*C\\S*|--c\\S*)" ARGS, RULE_MUTATING,
 	  "'file -C' writes a file", NULL, NULL },
 	{ "date", "date" ARGS " (?:-[uR]*s\\S*|--s\\S*)" ARGS, RULE_MUTATING,
@@ -264,8 +280,9 @@ static const struct rule rules[] = {
 	  NULL },
 	{ "xxd", "xxd(?: (?:-[abeupiCdrEvh]\\S*|-[cglnosR](?:\\S+| \\S+)))*"
 	  "(?: (?!-)\\S+)?", RULE_READONLY | RULE_LITERAL, NULL, NULL, NULL },
+	/* no @name: gawk's @load, @include and indirect calls, @f("...") */
 	{ "awk gawk mawk nawk", "(?:awk|gawk|mawk|nawk)(?: (?:-F|-v) ?\\S+)*"
-	  "(?! -)(?!.*(?:system|[|>]|@load|@include))" ARGS,
+	  "(?! -)(?!.*(?:system|[|>]|@\\s*[A-Za-z_]))" ARGS,
 	  RULE_READONLY | RULE_LITERAL, NULL, NULL, NULL },
 	{ "env", "env(?: (?:-0|--null|-i|-|--ignore-environment|-u ?\\S+"
 	  "|--unset=\\S+|[A-Za-z_]\\w*=\\S*))*", RULE_READONLY | RULE_LITERAL,
@@ -512,33 +529,136 @@ static int read_dquote(struct scan *sc, unsigned *flags);
 static void
 expansion(struct scan *sc, unsigned *flags, int quoted)
 {
-	if (!quoted || sc->blen == sc->wstart)
+	if (!quoted)
+		*flags |= W_OPAQUE | W_SPLIT;
+	else if (sc->blen == sc->wstart)
 		*flags |= W_OPAQUE;
 }
 
+static int
+is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
 /*
- * Reads ${...} at sc->p into buf as it is. Nested ${ are counted; a $( or
- * backtick anywhere inside, or ${x@P} (prompt expansion runs them too),
- * makes the command MUTATING.
+ * Checks the start of one ${...} (q just after "${") for the forms that
+ * evaluate text as code. Indirection (${!x}), subscripts (${a[$i]}) and
+ * substring offsets (${x:$i}) are arithmetic or name lookups, and a
+ * variable met there is evaluated in turn: with x='a[$(cmd)]', each runs
+ * cmd. ${x@P} expands $( ) in x's value; ${x=...} assigns (PAGER too).
+ * So only plain names, literal indices and offsets pass. Returns the
+ * reason, or NULL. Stops at '\0' or a newline (it reads here-documents).
+ */
+static const char *
+braced_risk(const char *q)
+{
+	if (*q == '!')
+		return q[1] == '}' ? NULL : "indirect expansion";
+	if (*q == ' ' || *q == '\t' || *q == '\n' || *q == '|')
+		return "command substitution";	/* bash 5.3: ${ cmd; } */
+	if (*q == '#' && q[1] != '}')
+		q++;				/* ${#x}: the length */
+	if (is_name_start(*q)) {
+		while (is_name_char(*++q))
+			;
+	} else if (is_digit(*q)) {
+		while (is_digit(*++q))
+			;
+	} else if (*q != '\0' && strchr("@*#?$!-", *q) != NULL)
+		q++;
+	else
+		return "a ${...} form that cannot be checked";
+	if (*q == '[') {
+		q++;
+		if ((*q == '@' || *q == '*') && q[1] == ']')
+			q++;
+		else {
+			q += *q == '-';
+			if (!is_digit(*q))
+				return "arithmetic in an array subscript";
+			while (is_digit(*q))
+				q++;
+			if (*q != ']')
+				return "arithmetic in an array subscript";
+		}
+		q++;
+	}
+	switch (*q) {
+	case ':':
+		if (q[1] == '=')
+			return "assignment in an expansion";
+		if (q[1] == '-' || q[1] == '?' || q[1] == '+')
+			return NULL;
+		for (q++; *q != '}'; q++)
+			if (*q == '\0' || strchr("0123456789 :-", *q) == NULL)
+				return "arithmetic in a substring offset";
+		return NULL;
+	case '=':
+		return "assignment in an expansion";
+	case '@':
+		return q[1] == 'P' ? "prompt expansion" : NULL;
+	case '}': case '-': case '+': case '?': case '#': case '%': case '/':
+	case '^': case ',':
+		return NULL;
+	}
+	return "a ${...} form that cannot be checked";
+}
+
+/*
+ * The reason when the '$' at q starts something that runs or evaluates
+ * code, or NULL: $( ), $(( )), $[ ], a risky ${...}, and a '$' before a
+ * backslash-newline, which bash joins into any of those.
+ */
+static const char *
+dollar_risk(const char *q)
+{
+	switch (q[1]) {
+	case '(':
+		return q[2] == '(' ? "arithmetic expansion" :
+		    "command substitution";
+	case '[':
+		return "arithmetic expansion";
+	case '{':
+		return braced_risk(q + 2);
+	case '\\':
+		return q[2] == '\n' ? "line continuation after '$'" : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Reads ${...} at sc->p into buf as it is. Nested ${ are counted; every
+ * one, and a $( or backtick anywhere inside (quoted or not), must pass
+ * dollar_risk(); <( ) and >( ) inside run commands too, and a
+ * backslash-newline may join any of these.
  */
 static int
 read_braced(struct scan *sc, unsigned *flags, int quoted)
 {
-	const char *q = sc->p + 2, *e;
+	const char *q = sc->p + 2, *e, *risk;
 	size_t depth = 1;
 
+	if ((risk = braced_risk(q)) != NULL)
+		return say(sc, "%s", risk);
 	while (depth > 0) {
 		switch (*q) {
 		case '\0':
 			return say(sc, "unterminated ${");
 		case '\\':
+			if (q[1] == '\n')
+				return say(sc, "line continuation inside ${");
 			q += q[1] != '\0' ? 2 : 1;
 			continue;
 		case '`':
 			return say(sc, "command substitution");
+		case '<': case '>':
+			if (q[1] == '(')
+				return say(sc, "process substitution");
+			break;
 		case '$':
-			if (q[1] == '(' || q[1] == '[')
-				return say(sc, "command substitution");
+			if ((risk = dollar_risk(q)) != NULL)
+				return say(sc, "%s", risk);
 			if (q[1] == '{') {
 				depth++;
 				q += 2;
@@ -547,10 +667,6 @@ read_braced(struct scan *sc, unsigned *flags, int quoted)
 			break;
 		case '}':
 			depth--;
-			break;
-		case '@':
-			if (q[1] == 'P')
-				return say(sc, "prompt expansion");
 			break;
 		case '\'':
 			if (quoted)
@@ -564,9 +680,13 @@ read_braced(struct scan *sc, unsigned *flags, int quoted)
 			for (q++; *q != '"'; q++) {
 				if (*q == '\0')
 					return say(sc, "unterminated quote");
-				if (*q == '`' || (*q == '$' &&
-				    (q[1] == '(' || q[1] == '[')))
+				if (*q == '`')
 					return say(sc, "command substitution");
+				if (*q == '$' && (risk = dollar_risk(q)) != NULL)
+					return say(sc, "%s", risk);
+				if (*q == '\\' && q[1] == '\n')
+					return say(sc,
+					    "line continuation inside ${");
 				if (*q == '\\' && q[1] != '\0')
 					q++;
 			}
@@ -592,6 +712,8 @@ read_dollar(struct scan *sc, unsigned *flags, int quoted)
 		return say(sc, "command substitution");
 	if (n == '(' || n == '[')
 		return say(sc, "arithmetic expansion");
+	if (n == '\\' && p[2] == '\n')
+		return say(sc, "line continuation after '$'");
 	if (n == '{')
 		return read_braced(sc, flags, quoted);
 	if (!quoted && n == '\'') {
@@ -727,18 +849,18 @@ read_word(struct scan *sc, unsigned *flags)
 		case '*': case '?': case '[':
 			if (sc->blen == sc->wstart ||
 			    sc->buf[sc->wstart] == '-')
-				*flags |= W_OPAQUE;
+				*flags |= W_OPAQUE | W_SPLIT;
 			break;
 		case '{':
 			brace = 1;
 			break;
 		case ',':
 			if (brace)
-				*flags |= W_OPAQUE;
+				*flags |= W_OPAQUE | W_SPLIT;
 			break;
 		case '.':
 			if (brace && sc->p[1] == '.')
-				*flags |= W_OPAQUE;
+				*flags |= W_OPAQUE | W_SPLIT;
 			break;
 		case '+':
 			if (plain && sc->p[1] == '=' && is_name(sc->buf +
@@ -906,6 +1028,9 @@ read_redirect(struct scan *sc)
 			}
 		}
 	}
+	/* bash joins "<<", backslash-newline, "-" into "<<-" */
+	if (p[0] == '\\' && p[1] == '\n')
+		return say(sc, "line continuation in a redirection");
 	sc->p = p;
 	skip_blanks(sc);
 	if (*sc->p == '\0' || strchr("\n;&|()<>", *sc->p) != NULL)
@@ -923,18 +1048,28 @@ read_redirect(struct scan *sc)
 	return r;
 }
 
-/* True when a line of an expanding here-document runs a command. */
-static int
-line_substitutes(const char *s, const char *end)
+/*
+ * The reason when a line of an expanding here-document runs or evaluates
+ * code, or NULL. Bash joins a line ending in a backslash to the next one
+ * before it expands or looks for the delimiter: "$\" and "(cmd)" become
+ * $(cmd), "E\" and "OF" end the document early.
+ */
+static const char *
+line_risk(const char *s, const char *end)
 {
+	const char *risk;
+
+	if (end > s && end[-1] == '\\')
+		return "line continuation";
 	for (; s < end; s++) {
 		if (*s == '\\')
 			s++;
-		else if (*s == '`' || (*s == '$' && s + 1 < end &&
-		    (s[1] == '(' || s[1] == '[')))
-			return 1;
+		else if (*s == '`')
+			return "command substitution";
+		else if (*s == '$' && (risk = dollar_risk(s)) != NULL)
+			return risk;
 	}
-	return 0;
+	return NULL;
 }
 
 /* Skips the bodies of the here-documents announced on the line just ended. */
@@ -942,7 +1077,7 @@ static int
 read_heredocs(struct scan *sc)
 {
 	const struct heredoc *h;
-	const char *line, *eol, *s;
+	const char *line, *eol, *s, *risk;
 	size_t i;
 
 	for (i = 0; i < sc->nhd; i++) {
@@ -960,9 +1095,9 @@ read_heredocs(struct scan *sc)
 			if ((size_t)(eol - s) == h->len &&
 			    memcmp(s, sc->dbuf + h->off, h->len) == 0)
 				break;
-			if (!h->literal && line_substitutes(line, eol))
-				return say(sc,
-				    "command substitution in a here-document");
+			if (!h->literal &&
+			    (risk = line_risk(line, eol)) != NULL)
+				return say(sc, "%s in a here-document", risk);
 		}
 	}
 	sc->nhd = 0;
@@ -1166,34 +1301,27 @@ readonly_git(struct scan *sc, size_t i)
 }
 
 /*
- * True when setting the variable can change what a command runs or makes
- * it write: the search path, the dynamic loader, the shell's start-up,
- * pagers and tools' option variables, and git's environment (which can
- * name the repository, a pager, an external diff or a trace file).
+ * True when setting the variable NAME (s[0..n)) can change what a command
+ * runs or makes it write: the search path, the dynamic loader and iconv's
+ * modules, the shell's start-up, pagers, editors and tools' option
+ * variables, gpg's home, and git's environment (which can name the
+ * repository, a pager, an external diff, configuration or a trace file).
  */
 static int
-risky_assignment(const char *s, size_t len)
+risky_name(const char *s, size_t n)
 {
 	static const char *const names[] = {
 		"PATH", "BASH_ENV", "ENV", "IFS", "SHELLOPTS", "BASHOPTS",
 		"PS4", "PROMPT_COMMAND", "LESS", "LESSOPEN", "LESSCLOSE",
-		"MORE",
-		"RIPGREP_CONFIG_PATH", "GREP_OPTIONS", "MANPAGER", "EDITOR",
-		"VISUAL", "HOME", "XDG_CONFIG_HOME", NULL,
+		"MORE", "PAGER", "RIPGREP_CONFIG_PATH", "GREP_OPTIONS",
+		"MANPAGER", "EDITOR", "VISUAL", "HOME", "XDG_CONFIG_HOME",
+		"GCONV_PATH", "GNUPGHOME", NULL,
 	};
 	static const char *const prefixes[] = {
 		"LD_", "DYLD_", "GIT_", "BASH_FUNC_", "LESSKEY", NULL,
 	};
-	const char *eqs = memchr(s, '=', len), *v;
-	size_t i, n, vlen;
+	size_t i;
 
-	n = eqs != NULL ? (size_t)(eqs - s) : len;
-	if (n > 0 && s[n - 1] == '+')
-		n--;
-	v = eqs != NULL ? eqs + 1 : s + len;
-	vlen = (size_t)(s + len - v);
-	if (eq(s, n, "PAGER") || eq(s, n, "GIT_PAGER"))
-		return !(vlen == 0 || eq(v, vlen, "cat"));
 	if (eq(s, n, "GIT_OPTIONAL_LOCKS") || eq(s, n, "GIT_TERMINAL_PROMPT"))
 		return 0;
 	for (i = 0; names[i] != NULL; i++)
@@ -1203,6 +1331,24 @@ risky_assignment(const char *s, size_t len)
 		if (has_prefix(s, n, prefixes[i]))
 			return 1;
 	return 0;
+}
+
+/* The same for NAME=value: a pager may be set to cat or nothing. */
+static int
+risky_assignment(const char *s, size_t len)
+{
+	const char *eqs = memchr(s, '=', len), *v;
+	size_t n, vlen;
+
+	n = eqs != NULL ? (size_t)(eqs - s) : len;
+	if (n > 0 && s[n - 1] == '+')
+		n--;
+	v = eqs != NULL ? eqs + 1 : s + len;
+	vlen = (size_t)(s + len - v);
+	if ((eq(s, n, "PAGER") || eq(s, n, "GIT_PAGER")) &&
+	    (vlen == 0 || eq(v, vlen, "cat")))
+		return 0;
+	return risky_name(s, n);
 }
 
 /*
@@ -1232,6 +1378,222 @@ check_assignment(struct scan *sc, size_t j)
 	e = memchr(t, '=', sc->w[j].len);
 	return say(sc, "setting '%s' may change what runs",
 	    shown(name, t, e != NULL ? (size_t)(e - t) : sc->w[j].len));
+}
+
+/*
+ * Checks the variable name t[0..n) that the builtin cmd sets: 1 (reason
+ * given) unless it is a plain name that changes nothing else. Bash
+ * evaluates the subscript of a name such as 'a[$i]' (and i's value in
+ * turn), and reading PAGER or GIT_EXTERNAL_DIFF may hand a command to the
+ * next git or less.
+ */
+static int
+check_var(struct scan *sc, const char *t, size_t n, unsigned flags,
+    const char *cmd)
+{
+	char name[48];
+
+	if ((flags & W_OPAQUE) || !is_name(t, n))
+		return say(sc, "'%s' sets a variable whose name may be "
+		    "evaluated", cmd);
+	if (risky_name(t, n))
+		return say(sc, "setting '%s' may change what runs",
+		    shown(name, t, n));
+	return 0;
+}
+
+static int
+check_var_word(struct scan *sc, size_t j, const char *cmd)
+{
+	if (j >= sc->nw)
+		return 0;			/* the builtin fails */
+	return check_var(sc, wtext(sc, j), sc->w[j].len, sc->w[j].flags, cmd);
+}
+
+/*
+ * "read [-ers] [-a NAME] [-d|-i|-n|-N|-p|-t|-u VALUE] [NAME...]": every
+ * name plain, and nothing that could split into more options or names.
+ */
+static int
+check_read(struct scan *sc, size_t i)
+{
+	const char *t;
+	size_t j, k, n;
+	int ends = 0;
+
+	for (j = i + 1; j < sc->nw; j++) {
+		t = wtext(sc, j);
+		n = sc->w[j].len;
+		if (!ends && eq(t, n, "--")) {
+			ends = 1;
+			continue;
+		}
+		if (ends || !is_option(sc, j)) {
+			if (check_var_word(sc, j, "read"))
+				return 1;
+			continue;
+		}
+		if (sc->w[j].flags & W_OPAQUE)
+			return say(sc, "'read' has an option that may expand to "
+			    "anything");
+		for (k = 1; k < n && strchr("ers", t[k]) != NULL; k++)
+			;
+		if (k == n)
+			continue;
+		if (strchr("adinNptu", t[k]) == NULL)
+			return say(sc, "'read' with these options is not on the "
+			    "read-only list");
+		if (k + 1 < n) {
+			if (t[k] == 'a' && check_var(sc, t + k + 1, n - k - 1,
+			    0, "read"))
+				return 1;
+			continue;
+		}
+		if (++j >= sc->nw)
+			return 0;
+		if (t[k] == 'a' ? check_var_word(sc, j, "read") :
+		    (sc->w[j].flags & W_SPLIT) != 0 && say(sc, "'read' has "
+		    "an option value that may split into names"))
+			return 1;
+	}
+	return 0;
+}
+
+/* "wait [-fn] [-p NAME] [ID...]": IDs literal or $!, NAME plain. */
+static int
+check_wait(struct scan *sc, size_t i)
+{
+	const char *t;
+	size_t j, k, n;
+
+	for (j = i + 1; j < sc->nw; j++) {
+		t = wtext(sc, j);
+		n = sc->w[j].len;
+		if (eq(t, n, "$!") || eq(t, n, "${!}") || eq(t, n, "--"))
+			continue;
+		if (sc->w[j].flags & W_OPAQUE)
+			return say(sc, "'wait' has an argument that may expand "
+			    "to an option");
+		if (!is_option(sc, j))
+			continue;
+		for (k = 1; k < n && (t[k] == 'f' || t[k] == 'n'); k++)
+			;
+		if (k == n)
+			continue;
+		if (t[k] != 'p')
+			return say(sc, "'wait' with these options is not on the "
+			    "read-only list");
+		if (k + 1 < n ? check_var(sc, t + k + 1, n - k - 1, 0, "wait") :
+		    check_var_word(sc, ++j, "wait"))
+			return 1;
+	}
+	return 0;
+}
+
+/* "printf -v NAME ...": NAME plain; a format that may be -v is not known. */
+static int
+check_printf(struct scan *sc, size_t i)
+{
+	const char *t;
+	size_t j = i + 1, n;
+
+	if (j >= sc->nw)
+		return 0;
+	if (sc->w[j].flags & W_OPAQUE)
+		return say(sc, "'printf' has a format that may expand to '-v'");
+	t = wtext(sc, j);
+	n = sc->w[j].len;
+	if (!has_prefix(t, n, "-v"))
+		return 0;
+	return n > 2 ? check_var(sc, t + 2, n - 2, 0, "printf") :
+	    check_var_word(sc, j + 1, "printf");
+}
+
+/* True when word j is an integer that arithmetic leaves as it is. */
+static int
+is_number(const struct scan *sc, size_t j)
+{
+	const char *t = wtext(sc, j);
+	size_t n = sc->w[j].len, k = 0;
+
+	if (eq(t, n, "$#") || eq(t, n, "$?") || eq(t, n, "$$") ||
+	    eq(t, n, "$!"))
+		return 1;
+	if (sc->w[j].flags & W_OPAQUE)
+		return 0;
+	if (n > 0 && (t[0] == '-' || t[0] == '+'))
+		k++;
+	if (k == n)
+		return 0;
+	for (; k < n; k++)
+		if (!is_digit(t[k]))
+			return 0;
+	return 1;
+}
+
+/* True when word j may be, or expand to, a name with a subscript: a[i]. */
+static int
+maybe_subscript(const struct scan *sc, size_t j)
+{
+	return j < sc->nw && ((sc->w[j].flags & W_OPAQUE) ||
+	    memchr(wtext(sc, j), '[', sc->w[j].len) != NULL);
+}
+
+/*
+ * test, [ and [[: '-v a[i]' evaluates the subscript, and [[ evaluates the
+ * operands of -eq, -ne, -lt, -le, -gt and -ge as arithmetic, where a
+ * variable's value is evaluated in turn ([[ $x -eq 1 ]] with x='a[$(cmd)]'
+ * runs cmd). So -v takes no subscript and [[ compares only numbers. In
+ * test and [, an expansion may itself be -v: unquoted it may become
+ * "-v a[i]", quoted it may be "-v" before a word with a subscript.
+ */
+static int
+check_test(struct scan *sc, size_t i)
+{
+	const char *t;
+	size_t j, n;
+	int dbl = weq(sc, i, "[[");
+
+	for (j = i + 1; j < sc->nw; j++) {
+		t = wtext(sc, j);
+		n = sc->w[j].len;
+		if (!dbl && (sc->w[j].flags & W_SPLIT))
+			return say(sc, "'%s' with an unquoted expansion may "
+			    "evaluate a variable's subscript",
+			    weq(sc, i, "[") ? "[" : "test");
+		if (dbl && name_in("-eq -ne -lt -le -gt -ge", t, n) &&
+		    (j + 1 == sc->nw || !is_number(sc, j - 1) ||
+		    !is_number(sc, j + 1)))
+			return say(sc, "'[[ ... %.3s ... ]]' evaluates its "
+			    "operands as arithmetic", t);
+		if ((eq(t, n, "-v") || (!dbl && (sc->w[j].flags & W_OPAQUE))) &&
+		    maybe_subscript(sc, j + 1))
+			return say(sc, "'-v' evaluates the subscript of a "
+			    "variable name");
+	}
+	return 0;
+}
+
+/*
+ * The builtins that set or evaluate variables by name, which the default
+ * read-only list accepts with any arguments otherwise. Returns 1 (reason
+ * given) when the command at word i is not safe.
+ */
+static int
+check_builtin(struct scan *sc, size_t i)
+{
+	const char *t = wtext(sc, i);
+	size_t n = sc->w[i].len;
+
+	if (eq(t, n, "read"))
+		return check_read(sc, i);
+	if (eq(t, n, "wait"))
+		return check_wait(sc, i);
+	if (eq(t, n, "printf"))
+		return check_printf(sc, i);
+	if (eq(t, n, "test") || eq(t, n, "[") || eq(t, n, "[["))
+		return check_test(sc, i);
+	return 0;
 }
 
 static int
@@ -1389,7 +1751,7 @@ unwrap(struct scan *sc, size_t *ip, int *appended)
 	return 0;
 }
 
-/* "for NAME [in WORDS...]" only sets a variable. */
+/* "for NAME [in WORDS...]" only sets a variable (not PATH or PAGER). */
 static int
 check_for(struct scan *sc, size_t i)
 {
@@ -1398,11 +1760,14 @@ check_for(struct scan *sc, size_t i)
 	if (n >= 2 && sc->w[i + 1].flags == 0 &&
 	    is_name(wtext(sc, i + 1), sc->w[i + 1].len) &&
 	    (n == 2 || weq(sc, i + 2, "in")))
-		return 0;
+		return check_var_word(sc, i + 1, "for");
 	return say(sc, "this 'for' loop cannot be checked");
 }
 
-/* "export [-p] NAME[=value]..." sets variables only. */
+/*
+ * "export [-p] NAME[=value]..." sets variables only; exporting PAGER or
+ * GIT_DIFF_OPTS hands a value set earlier to the commands that follow.
+ */
 static int
 check_export(struct scan *sc, size_t i)
 {
@@ -1412,12 +1777,71 @@ check_export(struct scan *sc, size_t i)
 		if (sc->w[j].flags & W_ASSIGN) {
 			if (check_assignment(sc, j))
 				return 1;
-		} else if (!weq(sc, j, "-p") && !(sc->w[j].flags == 0 &&
-		    is_name(wtext(sc, j), sc->w[j].len)))
+		} else if (sc->w[j].flags == 0 &&
+		    is_name(wtext(sc, j), sc->w[j].len)) {
+			if (check_var_word(sc, j, "export"))
+				return 1;
+		} else if (!weq(sc, j, "-p"))
 			return say(sc, "'export' with these arguments is not "
 			    "on the read-only list");
 	}
 	return 0;
+}
+
+/*
+ * Our own command line, by name or by a path to it (~/.local/bin/...):
+ * status, log, hash, doctor and wait only read (wait may take the lock for
+ * the session that runs it, which is what a blocked session is told to
+ * do), and so do its help and version. release, gc, run and settings
+ * remove locks, run commands or edit settings: a blocked session must not
+ * remove another's lock. The command is the first argument (the program
+ * reads no option before it), so it must be there, as typed.
+ */
+static int
+is_ours(const struct scan *sc, size_t i)
+{
+	const char *t = wtext(sc, i), *b;
+	size_t n = sc->w[i].len;
+
+	if ((sc->w[i].flags & W_OPAQUE) || memchr(t, '*', n) != NULL ||
+	    memchr(t, '?', n) != NULL || memchr(t, '[', n) != NULL)
+		return 0;
+	b = memrchr(t, '/', n);
+	if (b != NULL) {
+		n -= (size_t)(b + 1 - t);
+		t = b + 1;
+	}
+	return eq(t, n, "session-lock");
+}
+
+static int
+check_ours(struct scan *sc, size_t i, int appended)
+{
+	static const char readers[] =
+		"status log hash doctor wait help --help -h --version";
+	char sub[48];
+	const char *t;
+	size_t j = i + 1, n;
+
+	if (j >= sc->nw)
+		return appended ? say(sc, "'session-lock' would get its command "
+		    "from xargs' input") : 0;
+	if (sc->w[j].flags & W_OPAQUE)
+		return say(sc, "'session-lock' has a command that may expand "
+		    "to anything");
+	t = wtext(sc, j);
+	n = sc->w[j].len;
+	shown(sub, t, n);
+	if (name_in(readers, t, n))
+		return 0;
+	if (eq(t, n, "release") || eq(t, n, "gc"))
+		return say(sc, "'session-lock %s' changes locks", sub);
+	if (eq(t, n, "run"))
+		return say(sc, "'session-lock run' runs a command");
+	if (eq(t, n, "settings"))
+		return say(sc, "'session-lock settings' edits Claude Code's "
+		    "settings");
+	return say(sc, "'session-lock %s' is not on the read-only list", sub);
 }
 
 /* The reason for a git command that no read-only form accepted. */
@@ -1439,9 +1863,12 @@ git_reason(struct scan *sc, size_t i)
 	    "'git %s' is not on the read-only list", shown(sub, t, n));
 }
 
-/* Matches the command's text against the rules; 0 READONLY, 1 MUTATING. */
+/*
+ * Matches the command's text against the rules; 0 READONLY, 1 MUTATING.
+ * opaque: an argument may expand into options; appended: xargs adds some.
+ */
 static int
-judge(struct scan *sc, size_t i, int opaque)
+judge(struct scan *sc, size_t i, int opaque, int appended)
 {
 	const struct classify *c = sc->c;
 	const char *name = wtext(sc, i), *text = name;
@@ -1472,6 +1899,8 @@ judge(struct scan *sc, size_t i, int opaque)
 	}
 	if (eq(name, nlen, "export"))
 		return check_export(sc, i);
+	if (is_ours(sc, i))
+		return check_ours(sc, i, appended);
 	for (r = 0; r < N_RULES; r++) {
 		if (!(rules[r].flags & RULE_READONLY) ||
 		    !name_in(rules[r].names, name, nlen))
@@ -1545,7 +1974,9 @@ end_command(struct scan *sc)
 			goto out;
 		}
 	}
-	r = judge(sc, i, opaque || appended);
+	if ((r = check_builtin(sc, i)) != 0)
+		goto out;
+	r = judge(sc, i, opaque || appended, appended);
 out:
 	sc->nw = 0;
 	sc->blen = 0;
@@ -1578,7 +2009,12 @@ scan_line(struct scan *sc)
 			if (end_command(sc) || read_heredocs(sc))
 				return 1;
 			continue;
-		case ';': case '(': case ')':
+		case '(':
+			if (p[1] == '(')
+				return say(sc, "arithmetic evaluation");
+			sc->p++;
+			break;
+		case ';': case ')':
 			sc->p++;
 			break;
 		case '|':

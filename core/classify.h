@@ -7,6 +7,9 @@
  * is on the read-only list and nothing around them (a redirection to a file,
  * a command substitution, a here-document that expands one) can write or
  * run something unseen. Whatever cannot be understood is MUTATING.
+ * session-lock itself (by name or by any path to it) is READONLY for
+ * status, log, hash, doctor and wait, MUTATING for release, gc, run and
+ * settings, whatever the user's read-only patterns say.
  *
  * Calling sequence: classify_new() once per process, with the user's extra
  * patterns from the configuration; classify_bash() for each command;

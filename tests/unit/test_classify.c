@@ -1,8 +1,9 @@
 /*
  * test_classify.c - the Bash command classifier (classify.h): a table of
- * commands with their class, the reasons given, the user's extra patterns,
- * hostile input, and (printed, never asserted) the time of one hook's worth
- * of work.
+ * commands with their class (classify_table.h, whose read-only rows
+ * tests/contract/test_classify_diff.sh also runs), the reasons given, the
+ * user's extra patterns, hostile input, and (printed, never asserted) the
+ * time of one hook's worth of work.
  */
 #include <check.h>
 #include <stdio.h>
@@ -13,355 +14,7 @@
 #include "classify.h"
 #include "err.h"
 
-#define RO	BASH_READONLY
-#define MUT	BASH_MUTATING
-
-struct example {
-	const char *command;
-	enum bash_class expect;
-};
-
-static const struct example table[] = {
-	/* plain readers */
-	{ "ls", RO },
-	{ "ls -la /tmp", RO },
-	{ "cat README.md", RO },
-	{ "head -n 20 core/lock.c", RO },
-	{ "tail -f /var/log/syslog", RO },
-	{ "wc -l *.c", RO },
-	{ "pwd", RO },
-	{ "echo hello", RO },
-	{ "printf '%s\\n' a b", RO },
-	{ "rg -n TODO src", RO },
-	{ "grep -rn 'foo' .", RO },
-	{ "egrep 'a|b' f", RO },
-	{ "fgrep x f", RO },
-	{ "stat -c %s f", RO },
-	{ "file bin/x", RO },
-	{ "du -sh .", RO },
-	{ "df -h", RO },
-	{ "which gcc", RO },
-	{ "type ls", RO },
-	{ "command -v git", RO },
-	{ "whoami", RO },
-	{ "id -u", RO },
-	{ "uname -a", RO },
-	{ "date +%s", RO },
-	{ "date -Iseconds", RO },
-	{ "env", RO },
-	{ "printenv HOME", RO },
-	{ "true", RO },
-	{ "false", RO },
-	{ "test -f x", RO },
-	{ "[ -d dir ]", RO },
-	{ "[[ -f x ]] && cat x", RO },
-	{ "realpath .", RO },
-	{ "readlink -f x", RO },
-	{ "basename a/b.c .c", RO },
-	{ "dirname a/b", RO },
-	{ "diff -u a b", RO },
-	{ "cmp a b", RO },
-	{ "sort -k2 -n f", RO },
-	{ "sort -u f", RO },
-	{ "uniq -c f", RO },
-	{ "uniq -f 2 in", RO },
-	{ "cut -d: -f1 /etc/passwd", RO },
-	{ "tr a-z A-Z", RO },
-	{ "nl f", RO },
-	{ "od -c f", RO },
-	{ "hexdump -C f", RO },
-	{ "xxd f", RO },
-	{ "xxd -l 64 f", RO },
-	{ "md5sum f", RO },
-	{ "sha256sum -c sums", RO },
-	{ "jq .name package.json", RO },
-	{ "less f", RO },
-	{ "more f", RO },
-	{ "cd src", RO },
-	{ "fd -e c", RO },
-	{ "tree -L 2", RO },
-	{ "find . -name '*.c'", RO },
-	{ "find . -type f -newer Makefile -print", RO },
-	{ "\\ls", RO },
-	{ "", RO },
-	{ "   ", RO },
-	/* git, read-only forms */
-	{ "git status", RO },
-	{ "git status --porcelain", RO },
-	{ "git diff HEAD~1", RO },
-	{ "git log --oneline -10", RO },
-	{ "git show HEAD:Makefile", RO },
-	{ "git blame -L 1,10 f", RO },
-	{ "git rev-parse --show-toplevel", RO },
-	{ "git ls-files", RO },
-	{ "git grep -n foo", RO },
-	{ "git describe --tags", RO },
-	{ "git shortlog -sn", RO },
-	{ "git cat-file -p HEAD", RO },
-	{ "git ls-tree HEAD", RO },
-	{ "git remote -v", RO },
-	{ "git branch", RO },
-	{ "git branch -a", RO },
-	{ "git branch -vv", RO },
-	{ "git branch --show-current", RO },
-	{ "git branch --list 'feat*'", RO },
-	{ "git branch --contains HEAD", RO },
-	{ "git tag", RO },
-	{ "git tag -l 'v1*'", RO },
-	{ "git stash list", RO },
-	{ "git config --get user.name", RO },
-	{ "git config --list", RO },
-	{ "git reflog", RO },
-	{ "git --no-pager log", RO },
-	{ "git -C sub status", RO },
-	{ "git -c color.ui=never diff", RO },
-	{ "git --version", RO },
-	{ "git log --author=\"$name\"", RO },
-	/* lists and pipelines */
-	{ "ls && pwd", RO },
-	{ "ls || echo none", RO },
-	{ "ls; pwd", RO },
-	{ "cat f | grep x | wc -l", RO },
-	{ "ls &", RO },
-	{ "ls |& grep x", RO },
-	{ "ls -la | head -20 && git status && git diff --stat", RO },
-	{ "ls\npwd\n", RO },
-	/* quotes and escapes */
-	{ "echo 'a > b'", RO },
-	{ "echo \"a > b\"", RO },
-	{ "echo 'a; rm -rf /'", RO },
-	{ "echo \"a && rm x\"", RO },
-	{ "echo a\\;rm", RO },
-	{ "echo \\> f", RO },
-	{ "echo 'it''s' \"a\\\"b\"", RO },
-	{ "echo ${HOME}/x", RO },
-	{ "cat \"$f\"", RO },
-	{ "ls # > comment; rm x", RO },
-	{ "ls \\\n  -la", RO },
-	/* harmless redirections */
-	{ "ls 2>/dev/null", RO },
-	{ "ls >/dev/null 2>&1", RO },
-	{ "ls &>/dev/null", RO },
-	{ "ls 1>&2", RO },
-	{ "ls >&2", RO },
-	{ "ls 2>&-", RO },
-	{ "grep x f 2>&1 | head", RO },
-	{ "cat < input.txt", RO },
-	{ "grep x <<< \"$var\"", RO },
-	{ "{ ls; pwd; } 2>/dev/null", RO },
-	/* here-documents */
-	{ "cat <<EOF\nhello > there; rm x\nEOF", RO },
-	{ "cat <<'EOF'\n$(rm -rf /)\nEOF", RO },
-	{ "cat <<-EOF\n\thi\n\tEOF", RO },
-	{ "cat <<\"EOF\" | grep x\n`rm x`\nEOF\necho done", RO },
-	{ "cat <<A <<B\na\nA\nb\nB\nls", RO },
-	/* assignments, keywords, wrappers */
-	{ "LC_ALL=C sort f", RO },
-	{ "FOO=bar BAZ=1 ls", RO },
-	{ "GIT_PAGER=cat git log", RO },
-	{ "X=1", RO },
-	{ "export LC_ALL=C; ls", RO },
-	{ "set -euo pipefail; ls", RO },
-	{ "time ls", RO },
-	{ "nice -n 10 grep x f", RO },
-	{ "timeout 5 cat f", RO },
-	{ "env LANG=C ls", RO },
-	{ "for f in *.c; do wc -l \"$f\"; done", RO },
-	{ "while read -r l; do echo \"$l\"; done < list", RO },
-	{ "if [ -f x ]; then cat x; else echo no; fi", RO },
-	{ "(cd sub && ls)", RO },
-	{ "! grep -q x f", RO },
-	/* xargs */
-	{ "echo a | xargs", RO },
-	{ "git ls-files | xargs grep -l foo", RO },
-	{ "find . -print0 | xargs -0 wc -l", RO },
-	{ "xargs -I{} cat {}", RO },
-	{ "xargs -n1 -P4 head -1", RO },
-	/* sed and awk that only print */
-	{ "sed -n p f", RO },
-	{ "sed -n '10,20p' f", RO },
-	{ "sed 's/a/b/g' f", RO },
-	{ "sed 's|a|b|g' f", RO },
-	{ "sed -E -e 's/x/y/' -e '/^#/d' f", RO },
-	{ "sed -ne '/start/,/end/p' f", RO },
-	{ "sed -n '/foo/{p;q}' f", RO },
-	{ "sed -n '$p' f", RO },
-	{ "sed '1i header' f", RO },
-	{ "sed --sandbox 'w x' f", RO },
-	{ "awk '{print $1}' f", RO },
-	{ "awk -F: '{print $1}' /etc/passwd", RO },
-
-	/* redirections that write */
-	{ "echo x > f", MUT },
-	{ "echo x >> f", MUT },
-	{ "ls &> out", MUT },
-	{ "ls &>> out", MUT },
-	{ "ls >| f", MUT },
-	{ "ls 1> f", MUT },
-	{ "ls 2> err.log", MUT },
-	{ "ls > $F", MUT },
-	{ "ls >& out", MUT },
-	{ "ls >\"/dev/null x\"", MUT },
-	{ "cat <> f", MUT },
-	{ "echo {a,b} > f", MUT },
-	{ "cat <<EOF > f\nhi\nEOF", MUT },
-	{ "ls 2>", MUT },
-	/* substitutions */
-	{ "echo $(whoami)", MUT },
-	{ "echo \"$(whoami)\"", MUT },
-	{ "echo `id`", MUT },
-	{ "echo \"`id`\"", MUT },
-	{ "echo ${x:-$(rm y)}", MUT },
-	{ "echo $((1+2))", MUT },
-	{ "echo ${x@P}", MUT },
-	{ "diff <(ls a) <(ls b)", MUT },
-	{ "ls > >(cat)", MUT },
-	{ "cat <<EOF\n$(rm x)\nEOF", MUT },
-	{ "cat <<EOF\n`rm x`\nEOF", MUT },
-	{ "read 'a[$(rm x)]'", MUT },
-	{ "[[ -v 'a[$(rm x)]' ]]", MUT },
-	{ "x='a[$(rm y)]'; [[ $x -eq 1 ]]", MUT },
-	{ "git ls-remote --upload-pack='rm -rf x' .", MUT },
-	/* unreadable */
-	{ "cat <<EOF\nunterminated", MUT },
-	{ "cat <<EOF", MUT },
-	{ "echo 'unterminated", MUT },
-	{ "echo \"unterminated", MUT },
-	{ "echo ${unterminated", MUT },
-	/* always-mutating commands */
-	{ "tee out", MUT },
-	{ "ls | tee -a log", MUT },
-	{ "dd if=a of=b", MUT },
-	{ "eval ls", MUT },
-	{ "exec ls", MUT },
-	{ "source env.sh", MUT },
-	{ ". env.sh", MUT },
-	{ "sudo ls", MUT },
-	{ "rm x", MUT },
-	{ "mv a b", MUT },
-	{ "cp a b", MUT },
-	{ "mkdir d", MUT },
-	{ "touch f", MUT },
-	{ "chmod +x f", MUT },
-	{ "ln -s a b", MUT },
-	{ "truncate -s 0 f", MUT },
-	/* writing forms of readers */
-	{ "sed -i 's/a/b/' f", MUT },
-	{ "sed --in-place 's/a/b/' f", MUT },
-	{ "sed -ni p f", MUT },
-	{ "sed 's/a/b/w out' f", MUT },
-	{ "sed -n 'w out' f", MUT },
-	{ "sed 's/x/date/e' f", MUT },
-	{ "sed -e p -e 'w out' f", MUT },
-	{ "sed '1i x' -e 'w out'", MUT },
-	{ "sed -f script.sed f", MUT },
-	{ "find . -name x -delete", MUT },
-	{ "find . -exec rm {} \\;", MUT },
-	{ "find . -execdir ls \\;", MUT },
-	{ "find . -ok rm {} \\;", MUT },
-	{ "find . -fprint out", MUT },
-	{ "find . -fls out", MUT },
-	{ "sort -o out f", MUT },
-	{ "sort f -o out", MUT },
-	{ "uniq in out", MUT },
-	{ "xxd in out", MUT },
-	{ "xxd -r in out", MUT },
-	{ "date -s now", MUT },
-	{ "tree -o out", MUT },
-	{ "file -C -m magic", MUT },
-	{ "less -o log f", MUT },
-	{ "fd -x rm", MUT },
-	{ "rg --pre cat x", MUT },
-	{ "awk '{print > \"x\"}' f", MUT },
-	{ "awk 'BEGIN{system(\"rm x\")}'", MUT },
-	{ "awk -f prog.awk f", MUT },
-	/* git that writes */
-	{ "git commit -m x", MUT },
-	{ "git push", MUT },
-	{ "git fetch", MUT },
-	{ "git pull", MUT },
-	{ "git checkout main", MUT },
-	{ "git add .", MUT },
-	{ "git reset --hard", MUT },
-	{ "git stash", MUT },
-	{ "git stash pop", MUT },
-	{ "git branch new", MUT },
-	{ "git branch -d old", MUT },
-	{ "git branch -a newbranch", MUT },
-	{ "git tag v1", MUT },
-	{ "git config user.name x", MUT },
-	{ "git config user.name --get", MUT },
-	{ "git reflog expire --all", MUT },
-	{ "git log --output=x", MUT },
-	{ "git grep -O foo", MUT },
-	{ "git -c core.pager=rm log", MUT },
-	{ "git -p log", MUT },
-	{ "git show \"$sha\"", MUT },
-	/* tools that build, install or run code */
-	{ "apt install x", MUT },
-	{ "pip install x", MUT },
-	{ "npm install", MUT },
-	{ "cargo build", MUT },
-	{ "make", MUT },
-	{ "cmake ..", MUT },
-	{ "ninja", MUT },
-	{ "gcc -o x x.c", MUT },
-	{ "cc x.c", MUT },
-	{ "python -c 'print(1)'", MUT },
-	{ "python x.py", MUT },
-	{ "node -e 1", MUT },
-	{ "perl -e 1", MUT },
-	{ "sh -c ls", MUT },
-	{ "bash -c ls", MUT },
-	{ "ruby x.rb", MUT },
-	{ "./configure", MUT },
-	{ "/bin/ls", MUT },
-	{ "unknowncmd", MUT },
-	{ "${CMD} x", MUT },
-	/* one mutating part is enough */
-	{ "ls; rm x", MUT },
-	{ "ls && rm x", MUT },
-	{ "ls || rm x", MUT },
-	{ "cat f | sh", MUT },
-	{ "ls & rm x", MUT },
-	{ "ls\nrm x", MUT },
-	{ "(ls; rm x)", MUT },
-	{ "if true; then rm x; fi", MUT },
-	{ "cat <<'EOF'\nls\nEOF\nrm x", MUT },
-	/* xargs */
-	{ "ls | xargs rm", MUT },
-	{ "find . | xargs sed -i s/a/b/", MUT },
-	{ "find . | xargs sed -n 1p", MUT },
-	{ "xargs -I{} sh -c 'echo {}'", MUT },
-	{ "xargs --bogus ls", MUT },
-	/* the environment and wrappers */
-	{ "PATH=/tmp ls", MUT },
-	{ "LD_PRELOAD=x.so ls", MUT },
-	{ "GIT_EXTERNAL_DIFF=rm git diff", MUT },
-	{ "PAGER=rm git log", MUT },
-	{ "PATH=/evil:$PATH; ls", MUT },
-	{ "export PATH=/x", MUT },
-	{ "env -i rm x", MUT },
-	{ "env A=1 make", MUT },
-	{ "time make", MUT },
-	{ "time -o out ls", MUT },
-	{ "nice rm x", MUT },
-	{ "timeout 5 rm x", MUT },
-	{ "command rm x", MUT },
-	/* arguments that may expand into options */
-	{ "X=-delete; find . $X", MUT },
-	{ "find . \"$X\"", MUT },
-	{ "find . $'-delete'", MUT },
-	{ "find . -name *.c", MUT },
-	{ "sed -n p $f", MUT },
-	{ "sed -n 1p *", MUT },
-	/* shell syntax it does not follow */
-	{ "for ((i=0;i<3;i++)); do echo; done", MUT },
-	{ "case x in a) ls;; esac", MUT },
-	{ "f() { rm x; }; f", MUT },
-};
-
-#define N_TABLE	(sizeof(table) / sizeof(table[0]))
+#include "classify_table.h"
 
 static struct classify *defaults;
 
@@ -402,7 +55,7 @@ why_of(const char *command)
 
 START_TEST(table_entry)
 {
-	const struct example *e = &table[_i];
+	const struct example *e = &classify_table[_i];
 
 	ck_assert_msg(judge(defaults, e->command) == e->expect,
 	    "'%s' should be %s (why: %s)", e->command,
@@ -450,6 +103,69 @@ START_TEST(reasons_name_the_cause)
 	ck_assert_str_eq(why_of("ls | xargs rm"), "'rm' changes files");
 	/* the first reason wins */
 	ck_assert_str_eq(why_of("ls > f; rm x"), "redirection to a file");
+}
+END_TEST
+
+/* Issue 9: our own command line, by name or by path (issue 10: below). */
+START_TEST(reasons_for_our_command_line)
+{
+	ck_assert_str_eq(why_of("session-lock release"),
+	    "'session-lock release' changes locks");
+	ck_assert_str_eq(why_of("/home/u/.local/lib/claude-session-lock/bin/"
+	    "session-lock gc --all"), "'session-lock gc' changes locks");
+	ck_assert_str_eq(why_of("session-lock run -- make"),
+	    "'session-lock run' runs a command");
+	ck_assert_str_eq(why_of("session-lock settings install"),
+	    "'session-lock settings' edits Claude Code's settings");
+	ck_assert_str_eq(why_of("session-lock bogus"),
+	    "'session-lock bogus' is not on the read-only list");
+	ck_assert_str_eq(why_of("session-lock $c"),
+	    "'session-lock' has a command that may expand to anything");
+	ck_assert_str_eq(why_of("echo gc | xargs session-lock"),
+	    "'session-lock' would get its command from xargs' input");
+	ck_assert_int_eq(judge(defaults, "/x/y/session-lock wait --timeout 30"),
+	    RO);
+}
+END_TEST
+
+/* Issue 10: what the audit found read as read-only, and its kin. */
+START_TEST(reasons_for_crafted_classes)
+{
+	ck_assert_str_eq(why_of("git branch -v x"),
+	    "'git branch' in this form is not on the read-only list");
+	ck_assert_str_eq(why_of("tree -R"), "'tree -R' writes files");
+	ck_assert_str_eq(why_of("cat <<E\nE\\\nrm x\nE"),
+	    "line continuation in a here-document");
+	ck_assert_str_eq(why_of("cat <<\\\n-E\nE\nrm x\n-E"),
+	    "line continuation in a redirection");
+	ck_assert_str_eq(why_of("echo ${x:-<(rm y)}"), "process substitution");
+	ck_assert_str_eq(why_of("echo ${!x}"), "indirect expansion");
+	ck_assert_str_eq(why_of("echo \"${a[$i]}\""),
+	    "arithmetic in an array subscript");
+	ck_assert_str_eq(why_of("echo ${x:i}"),
+	    "arithmetic in a substring offset");
+	ck_assert_str_eq(why_of("echo ${x@P}"), "prompt expansion");
+	ck_assert_str_eq(why_of("cat <<E\n${x@P}\nE"),
+	    "prompt expansion in a here-document");
+	ck_assert_str_eq(why_of(": ${GIT_PAGER:=rm}"),
+	    "assignment in an expansion");
+	ck_assert_str_eq(why_of("((x))"), "arithmetic evaluation");
+	ck_assert_str_eq(why_of("[[ $x -eq 1 ]]"),
+	    "'[[ ... -eq ... ]]' evaluates its operands as arithmetic");
+	ck_assert_str_eq(why_of("[[ -v $x ]]"),
+	    "'-v' evaluates the subscript of a variable name");
+	ck_assert_str_eq(why_of("[ $x ]"), "'[' with an unquoted expansion may "
+	    "evaluate a variable's subscript");
+	ck_assert_str_eq(why_of("read GIT_EXTERNAL_DIFF < f"),
+	    "setting 'GIT_EXTERNAL_DIFF' may change what runs");
+	ck_assert_str_eq(why_of("printf -v LESSOPEN %s x"),
+	    "setting 'LESSOPEN' may change what runs");
+	ck_assert_str_eq(why_of("export GIT_CONFIG_PARAMETERS"),
+	    "setting 'GIT_CONFIG_PARAMETERS' may change what runs");
+	ck_assert_str_eq(why_of("read 'a[$i]'"),
+	    "'read' sets a variable whose name may be evaluated");
+	ck_assert_str_eq(why_of("set -k"),
+	    "'set -k' turns arguments into variables");
 }
 END_TEST
 
@@ -642,7 +358,7 @@ START_TEST(hostile_input_is_bounded)
 		{ "echo ", "\"'\"", 10000, "", RO },	/* 10k quoted quotes */
 		{ "echo ", "'\"", 10000, "", MUT },	/* never closed */
 		{ "", "${", 10000, "", MUT },
-		{ "", "(", 100000, "ls", RO },
+		{ "", "( ", 100000, "ls", RO },
 		{ "cat <<E\n", "x\n", 100000, "", MUT },	/* no end */
 		{ "cat <<E | wc -l\n", "xyz\n", 1 << 18, "E", RO },
 		{ "cat", " <<E", 10000, "\n", MUT },
@@ -714,6 +430,8 @@ suite(void)
 	tcase_add_loop_test(tc, table_entry, 0, (int)N_TABLE);
 	tcase_add_test(tc, table_is_large_enough);
 	tcase_add_test(tc, reasons_name_the_cause);
+	tcase_add_test(tc, reasons_for_our_command_line);
+	tcase_add_test(tc, reasons_for_crafted_classes);
 	tcase_add_test(tc, reason_is_cut_to_fit_and_cleared);
 	tcase_add_test(tc, reason_shows_names_safely);
 	tcase_add_test(tc, null_arguments_are_mutating);
