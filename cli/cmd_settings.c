@@ -3,7 +3,7 @@
  *
  * install.sh calls `settings install` after putting the programs in place
  * and `settings uninstall` before removing them; people call `settings
- * check` to see why the lock does not work. All editing is core/settings.c;
+ * check` to see why the lock does not work. All editing is settings.c;
  * this file reads options, prints, and picks the exit status.
  */
 #include <errno.h>
