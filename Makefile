@@ -4,7 +4,8 @@
 #   make test         the offline suite (unit, contract, quick stress/fuzz slices)
 #   make test-asan    the same suite under AddressSanitizer + UBSan
 #   make stress       the long reliability suite       make fuzz   libFuzzer targets
-#   make bench        start-up and throughput figures  make e2e    the real client
+#   make bench        start-up and throughput figures  make e2e    the real clients
+#   make bench-client a hook's cost as the client sees it (exec vs shell form)
 #   make install      PREFIX=/usr/local DESTDIR=        make clean
 #
 # Sources are found by wildcard: a new core/*.c, cli/*.c or tests/unit/test_*.c
@@ -64,7 +65,7 @@ TBIN      := $(TOBJ)/bin
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(TOBJ)/unit/%)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
-.PHONY: all deps test test-build test-asan stress fuzz bench e2e install uninstall clean
+.PHONY: all deps test test-build test-asan stress fuzz bench bench-client e2e install uninstall clean
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS:%=$(BIN)/%)
@@ -149,6 +150,10 @@ fuzz:
 
 bench: all
 	@SL_BIN=$(abspath $(BIN)) SL_ROOT=$(CURDIR) bash bench/run.sh
+
+# A hook's cost as the real client sees it, in the exec and the shell form.
+bench-client: all
+	@SL_BIN=$(abspath $(BIN)) bash bench/client.sh
 
 e2e: all
 	@SL_BIN=$(abspath $(BIN)) SL_ROOT=$(CURDIR) bash tests/e2e/run.sh
