@@ -2,7 +2,7 @@
 # install.sh - build claude-session-lock, install it, register its hooks.
 #
 #   ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall]
-#                [--prebuilt DIR]
+#                [--prebuilt DIR] [--client-version V]
 #   ./install.sh --deps-only [--for-tests] [--dry-run]
 #
 # Installs the five programs into PREFIX/bin (default
@@ -19,6 +19,12 @@
 #   --uninstall   remove our hook entries, then the programs; nothing else
 #   --prebuilt D  install the programs already built in D instead of
 #                 checking dependencies and running make (packagers, tests)
+#   --client-version V
+#                 the Claude Code version to register for (default: what
+#                 `claude --version` says; "none": unknown). Events newer
+#                 than 2.1.330 (PreSkillShellCommand, 2.1.332) are registered
+#                 only for a client that has them: an older one shows a
+#                 Settings Warning at every start about an event it lacks
 #   --deps-only   only install the missing build dependencies; with
 #                 --for-tests also what `make test` needs (Check); this is
 #                 how `make test` works as the first command on a new machine
@@ -36,34 +42,37 @@ dry=0
 uninstall=0
 prebuilt=
 deps_only=0
+client=()
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 usage() {
 	printf 'install.sh: %s\n' "$1" >&2
-	echo "usage: ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall] [--prebuilt DIR]" >&2
+	echo "usage: ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall] [--prebuilt DIR] [--client-version V]" >&2
 	exit 2
 }
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--prefix|--project|--prebuilt)
+	--prefix|--project|--prebuilt|--client-version)
 		[ $# -ge 2 ] || usage "$1 needs a value"
 		case $1 in
 		--prefix) prefix=$2 ;;
 		--project) project=$2 ;;
 		--prebuilt) prebuilt=$2 ;;
+		--client-version) client=(--client-version "$2") ;;
 		esac
 		shift 2
 		continue ;;
 	--prefix=*) prefix=${1#*=} ;;
 	--project=*) project=${1#*=} ;;
 	--prebuilt=*) prebuilt=${1#*=} ;;
+	--client-version=*) client=(--client-version "${1#*=}") ;;
 	--dry-run) dry=1 ;;
 	--uninstall) uninstall=1 ;;
 	--deps-only) deps_only=1 ;;
 	--for-tests) DEPS="$DEPS check" ;;
-	-h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,32s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) usage "unknown option '$1'" ;;
 	esac
 	shift
@@ -189,7 +198,7 @@ do_install() {
 	# A settings file we cannot edit is refused before anything is installed.
 	if [ -n "$built" ]; then
 		preview=$("$built/session-lock" settings install --file "$settings" \
-			--bindir "$bindir" --dry-run) || die "nothing was installed"
+			--bindir "$bindir" ${client[@]+"${client[@]}"} --dry-run) || die "nothing was installed"
 	fi
 	install_programs
 	if [ "$dry" = 1 ]; then
@@ -200,7 +209,8 @@ do_install() {
 		fi
 		return 0
 	fi
-	"$bindir/session-lock" settings install --file "$settings" --bindir "$bindir" ||
+	"$bindir/session-lock" settings install --file "$settings" --bindir "$bindir" \
+		${client[@]+"${client[@]}"} ||
 		die "cannot register the hooks in '$settings'; the programs are installed in '$bindir', the settings are unchanged"
 	say "check it with: '$bindir/session-lock' settings check --file '$settings'"
 }

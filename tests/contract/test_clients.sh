@@ -4,7 +4,8 @@
 # releases alike; and 2.1.332's PreSkillShellCommand (the `!`cmd`` of a skill
 # or a custom slash command) is judged as a Bash call: a writing command
 # takes the lock or is blocked (exit 2, the reason on stderr, which is what
-# stops it), a reading one runs.
+# stops it), a reading one runs; doctor wants it registered exactly when the
+# Claude Code on PATH has the event.
 . "$(dirname "$0")/../lib.sh"
 
 A=aaaaaaaa-1111-4111-8111-111111111111
@@ -157,6 +158,60 @@ assert_rc 2; assert_err_has "pid $O1"
 fx PreSkillShellCommand.command "$B" | sed -e '/"tool_name"/d' -e 's#"command": "[^"]*"#"command": "ls"#' |
 	CLAUDE_PID=$O2 run pretooluse-lock
 assert_rc 0; assert_err_empty
+t_end
+
+# --- doctor and the Claude Code on PATH ----------------------------------------------
+
+# with_claude VERSION: a stand-in `claude` first on PATH that reports VERSION.
+with_claude() {
+	mkdir -p "$T/claude-bin"
+	printf '#!/bin/sh\necho "%s (Claude Code)"\n' "$1" > "$T/claude-bin/claude"
+	chmod +x "$T/claude-bin/claude"
+	PATH=$T/claude-bin:$PATH
+}
+# doctor: session-lock doctor with the current PATH; sets RC and OUT.
+doctor() {
+	"$SL_BIN/session-lock" doctor > "$T/.out" 2>&1
+	RC=$?
+	OUT=$(cat "$T/.out")
+}
+
+t_begin "doctor with Claude Code 2.1.332: PreSkillShellCommand must be registered"
+saved=$PATH
+with_claude 2.1.332
+"$SL_BIN/session-lock" settings install --bindir "$SL_BIN" > /dev/null
+doctor
+assert_rc 0
+assert_out_has "for Claude Code 2.1.332"
+"$SL_BIN/session-lock" settings install --bindir "$SL_BIN" --client-version 2.1.330 > /dev/null
+doctor
+assert_rc 3
+assert_out_has "PreSkillShellCommand: pretooluse-lock is not registered"
+PATH=$saved
+t_end
+
+t_begin "doctor with Claude Code 2.1.330: PreSkillShellCommand registered is a problem (a warning at every start)"
+saved=$PATH
+with_claude 2.1.330
+"$SL_BIN/session-lock" settings install --bindir "$SL_BIN" > /dev/null
+doctor
+assert_rc 0
+"$SL_BIN/session-lock" settings install --bindir "$SL_BIN" --client-version 2.1.332 > /dev/null
+doctor
+assert_rc 3
+assert_out_has "PreSkillShellCommand: Claude Code 2.1.330 does not have this event"
+assert_out_has "install.sh"
+PATH=$saved
+t_end
+
+t_begin "doctor without claude on PATH: either way is fine, and it says it could not tell"
+"$SL_BIN/session-lock" settings install --bindir "$SL_BIN" --client-version 2.1.332 > /dev/null
+PATH=$T/nowhere "$SL_BIN/session-lock" doctor > "$T/.out" 2>&1
+assert_eq "$?" 0 "doctor status with PreSkillShellCommand"
+assert_file_has "$T/.out" "Claude Code not found on PATH"
+"$SL_BIN/session-lock" settings install --bindir "$SL_BIN" --client-version 2.1.330 > /dev/null
+PATH=$T/nowhere "$SL_BIN/session-lock" doctor > "$T/.out" 2>&1
+assert_eq "$?" 0 "doctor status without it"
 t_end
 
 t_finish
