@@ -310,9 +310,10 @@ const struct cli_cmd cmd_doctor = {
 	.summary = "check the installation and print how to fix each problem",
 	.usage = "session-lock doctor [PATH]\n\n"
 	    "Checks that the hook programs are installed next to session-lock and\n"
-	    "executable; that every event the Claude Code on PATH has is registered in\n"
-	    "~/.claude/settings.json or in\n"
-	    "PATH/.claude/settings.json (or settings.local.json; PATH defaults to\n"
+	    "executable; that every event the Claude Code on PATH has ('claude --version';\n"
+	    "PreSkillShellCommand from 2.1.332, and only there) is registered in\n"
+	    "~/.claude/settings.json or in PATH/.claude/settings.json (or\n"
+	    "settings.local.json; PATH defaults to\n"
 	    "$CLAUDE_PROJECT_DIR, else the current directory), with the release hooks\n"
 	    "wherever the lock is taken; that ~/.claude/runtime is private; and that the\n"
 	    "configuration files and variables are valid and do not disable the lock.\n"
