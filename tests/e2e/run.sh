@@ -63,6 +63,6 @@ for v in $versions; do
 done
 
 read -r passed failed < <(awk '{p += $1; f += $2} END {print p + 0, f + 0}' "$summary")
-[ "$nversions" -gt 1 ] && echo "e2e: $(echo $versions | sed 's/ /, /g'): $((passed + failed)) scenario runs"
+[ "$nversions" -gt 1 ] && echo "e2e: over Claude Code $(echo $versions | sed 's/ /, /g'):"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ] && [ "$status" = 0 ]
