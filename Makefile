@@ -4,7 +4,8 @@
 #   make test         the offline suite (unit, contract, quick stress/fuzz slices)
 #   make test-asan    the same suite under AddressSanitizer + UBSan
 #   make stress       the long reliability suite       make fuzz   libFuzzer targets
-#   make bench        start-up and throughput figures  make e2e    the real client
+#   make bench        start-up and throughput figures  make e2e    the real clients
+#   make bench-client a hook's cost as the client sees it (exec vs shell form)
 #   make install      PREFIX=/usr/local DESTDIR=        make clean
 #
 # Sources are found by wildcard: a new core/*.c, cli/*.c or tests/unit/test_*.c
@@ -44,6 +45,7 @@ PROGRAMS  := $(HOOKS) session-lock
 CORE_SRC  := $(sort $(wildcard core/*.c))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
 CORE_HDR  := $(wildcard core/*.h)
+CLI_HDR   := $(wildcard cli/*.h)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 
 CORE_OBJ  := $(CORE_SRC:core/%.c=$(OBJ)/core/%.o)
@@ -56,11 +58,14 @@ LIB       := $(OBJ)/libsessionlock.a
 TCORE_OBJ := $(CORE_SRC:core/%.c=$(TOBJ)/core/%.o)
 TCLI_OBJ  := $(CLI_SRC:cli/%.c=$(TOBJ)/cli/%.o)
 TLIB      := $(TOBJ)/libsessionlock-test.a
+# The command line's modules without its main(), for the unit tests of the
+# ones that serve only the command line (settings).
+TCLILIB   := $(TOBJ)/libsessionlock-cli-test.a
 TBIN      := $(TOBJ)/bin
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(TOBJ)/unit/%)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
-.PHONY: all deps test test-build test-asan stress fuzz bench e2e install uninstall clean
+.PHONY: all deps test test-build test-asan stress fuzz bench bench-client e2e install uninstall clean
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS:%=$(BIN)/%)
@@ -68,7 +73,7 @@ all: $(PROGRAMS:%=$(BIN)/%)
 $(OBJ)/core/%.o: core/%.c $(CORE_HDR) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
-$(OBJ)/cli/%.o: cli/%.c $(CORE_HDR) $(wildcard cli/*.h) Makefile
+$(OBJ)/cli/%.o: cli/%.c $(CORE_HDR) $(CLI_HDR) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Icli -c -o $@ $<
 $(OBJ)/hooks/%.o: hooks/%.c $(CORE_HDR) Makefile
@@ -89,7 +94,7 @@ TEST_CPPFLAGS = $(CPPFLAGS) -DSESSION_LOCK_TESTING
 $(TOBJ)/core/%.o: core/%.c $(CORE_HDR) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
-$(TOBJ)/cli/%.o: cli/%.c $(CORE_HDR) $(wildcard cli/*.h) Makefile
+$(TOBJ)/cli/%.o: cli/%.c $(CORE_HDR) $(CLI_HDR) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) $(ALL_CFLAGS) -Icli -c -o $@ $<
 $(TOBJ)/hooks/%.o: hooks/%.c $(CORE_HDR) Makefile
@@ -98,15 +103,18 @@ $(TOBJ)/hooks/%.o: hooks/%.c $(CORE_HDR) Makefile
 $(TLIB): $(TCORE_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
+$(TCLILIB): $(filter-out $(TOBJ)/cli/session-lock.o,$(TCLI_OBJ))
+	@rm -f $@
+	$(AR) rcs $@ $^
 $(TBIN)/session-lock: $(TCLI_OBJ) $(TLIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TCLI_OBJ) $(TLIB) $(LDLIBS)
 $(TBIN)/%: $(TOBJ)/hooks/%.o $(TLIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TLIB) $(LDLIBS)
-$(TOBJ)/unit/%: tests/unit/%.c $(TLIB) $(CORE_HDR) $(wildcard tests/unit/*.h)
+$(TOBJ)/unit/%: tests/unit/%.c $(TCLILIB) $(TLIB) $(CORE_HDR) $(CLI_HDR) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ $< $(TLIB) $(LDLIBS) $(CHECK_LIBS)
+	$(CC) $(TEST_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -Icli -o $@ $< $(TCLILIB) $(TLIB) $(LDLIBS) $(CHECK_LIBS)
 # Small C helpers the shell tests drive (barriers, counters, fault drivers).
 # tests/tools/tool.c is not a program: what they share (tool.h). classify_rows
 # prints rows of the unit test's table (tests/unit/classify_table.h).
@@ -143,6 +151,10 @@ fuzz:
 
 bench: all
 	@SL_BIN=$(abspath $(BIN)) SL_ROOT=$(CURDIR) bash bench/run.sh
+
+# A hook's cost as the real client sees it, in the exec and the shell form.
+bench-client: all
+	@SL_BIN=$(abspath $(BIN)) bash bench/client.sh
 
 e2e: all
 	@SL_BIN=$(abspath $(BIN)) SL_ROOT=$(CURDIR) bash tests/e2e/run.sh

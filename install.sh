@@ -3,6 +3,7 @@
 #
 #   ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall]
 #                [--prebuilt DIR] [--link-dir DIR | --no-link]
+#                [--client-version V]
 #   ./install.sh --deps-only [--for-tests] [--dry-run]
 #
 # Installs the five programs into PREFIX/bin (default
@@ -23,6 +24,12 @@
 #                 (default ~/.local/bin); it says what to add to PATH when D
 #                 is not on it; an existing file there that is not our link
 #                 is left alone. --no-link links nothing
+#   --client-version V
+#                 the Claude Code version to register for (default: what
+#                 `claude --version` says; "none": unknown). Events newer
+#                 than 2.1.330 (PreSkillShellCommand, 2.1.332) are registered
+#                 only for a client that has them: an older one shows a
+#                 Settings Warning at every start about an event it lacks
 #   --deps-only   only install the missing build dependencies; with
 #                 --for-tests also what `make test` needs (Check); this is
 #                 how `make test` works as the first command on a new machine
@@ -41,24 +48,26 @@ uninstall=0
 prebuilt=
 deps_only=0
 linkdir=$HOME/.local/bin
+client=()
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 usage() {
 	printf 'install.sh: %s\n' "$1" >&2
-	echo "usage: ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall] [--prebuilt DIR] [--link-dir DIR | --no-link]" >&2
+	echo "usage: ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall] [--prebuilt DIR] [--link-dir DIR | --no-link] [--client-version V]" >&2
 	exit 2
 }
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--prefix|--project|--prebuilt|--link-dir)
+	--prefix|--project|--prebuilt|--link-dir|--client-version)
 		[ $# -ge 2 ] || usage "$1 needs a value"
 		case $1 in
 		--prefix) prefix=$2 ;;
 		--project) project=$2 ;;
 		--prebuilt) prebuilt=$2 ;;
 		--link-dir) linkdir=$2 ;;
+		--client-version) client=(--client-version "$2") ;;
 		esac
 		shift 2
 		continue ;;
@@ -67,11 +76,12 @@ while [ $# -gt 0 ]; do
 	--prebuilt=*) prebuilt=${1#*=} ;;
 	--link-dir=*) linkdir=${1#*=} ;;
 	--no-link) linkdir= ;;
+	--client-version=*) client=(--client-version "${1#*=}") ;;
 	--dry-run) dry=1 ;;
 	--uninstall) uninstall=1 ;;
 	--deps-only) deps_only=1 ;;
 	--for-tests) DEPS="$DEPS check" ;;
-	-h|--help) sed -n '2,30s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,38s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) usage "unknown option '$1'" ;;
 	esac
 	shift
@@ -243,7 +253,7 @@ do_install() {
 	# A settings file we cannot edit is refused before anything is installed.
 	if [ -n "$built" ]; then
 		preview=$("$built/session-lock" settings install --file "$settings" \
-			--bindir "$bindir" --dry-run) || die "nothing was installed"
+			--bindir "$bindir" ${client[@]+"${client[@]}"} --dry-run) || die "nothing was installed"
 	fi
 	install_programs
 	if [ "$dry" = 1 ]; then
@@ -255,7 +265,8 @@ do_install() {
 		link_command
 		return 0
 	fi
-	"$bindir/session-lock" settings install --file "$settings" --bindir "$bindir" ||
+	"$bindir/session-lock" settings install --file "$settings" --bindir "$bindir" \
+		${client[@]+"${client[@]}"} ||
 		die "cannot register the hooks in '$settings'; the programs are installed in '$bindir', the settings are unchanged"
 	link_command
 	say "check it with: '$bindir/session-lock' settings check --file '$settings'"

@@ -221,6 +221,9 @@ if [ "$RESULTS" != - ]; then
 		echo '```'
 		cat "$PROF"
 		echo '```'
+		# bench/client.sh's section, kept as it was
+		[ -f "$RESULTS" ] && awk '/^## / { keep = ($0 == "## Hook cost as the client sees it") }
+			keep { if (!started) print ""; started = 1; print }' "$RESULTS"
 	} > "$RESULTS.new" && mv "$RESULTS.new" "$RESULTS"
 	echo "bench: results written to $RESULTS"
 fi

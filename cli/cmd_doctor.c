@@ -6,7 +6,9 @@
  *  - the programs: the four hooks and session-lock, next to this program
  *    (the directory of /proc/self/exe), are executable files, and the
  *    first `session-lock` on PATH is this program;
- *  - the registration: every event of settings_hooks (settings.h) runs our
+ *  - the registration: every event of settings_hooks (settings.h) that the
+ *    Claude Code on PATH has (`claude --version`; when it cannot be asked,
+ *    the events every client has) runs our
  *    hook in ~/.claude/settings.json or in the project's .claude/settings
  *    .json or .claude/settings.local.json (Claude Code merges the hooks of
  *    all of them, so one registration anywhere counts); a lock taken at
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "client.h"
 #include "config.h"
 #include "err.h"
 #include "report.h"
@@ -41,6 +44,7 @@ struct doctor {
 	int problems;
 	size_t count[MAX_HOOKS];	/* registrations of settings_hooks[i], all files */
 	char registered_in[3 * PATH_MAX + 256];
+	char client[CLIENT_VERSION_MAX];	/* the Claude Code on PATH; "" unknown */
 };
 
 static void problem(struct doctor *d, const char *fmt, ...)
@@ -95,6 +99,7 @@ count_registrations(struct doctor *d, const char *text, size_t len)
 	const cJSON *hooks, *ev, *g, *list, *e, *cmd;
 	const char *prog;
 	size_t i;
+	int exec_form;
 
 	hooks = cJSON_GetObjectItemCaseSensitive(root, "hooks");
 	cJSON_ArrayForEach(ev, hooks) {
@@ -102,8 +107,9 @@ count_registrations(struct doctor *d, const char *text, size_t len)
 			list = cJSON_GetObjectItemCaseSensitive(g, "hooks");
 			cJSON_ArrayForEach(e, list) {
 				cmd = cJSON_GetObjectItemCaseSensitive(e, "command");
+				exec_form = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(e, "args"));
 				if (!cJSON_IsString(cmd) ||
-				    (prog = settings_command_program(cmd->valuestring)) == NULL)
+				    (prog = settings_entry_program(cmd->valuestring, exec_form)) == NULL)
 					continue;
 				for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++)
 					if (strcmp(settings_hooks[i].event, ev->string) == 0 &&
@@ -141,7 +147,8 @@ check_settings_file(struct doctor *d, const char *path)
 	}
 	if (!f.exists)
 		goto out;
-	if (settings_check(&report, &n, f.text, f.len, NULL) != 0) {
+	if (settings_check(&report, &n, f.text, f.len, NULL,
+	    d->client[0] != '\0' ? d->client : NULL) != 0) {
 		problem(d, "'%s' is not valid settings (%s): Claude Code ignores it; fix it "
 		    "(install.sh keeps the previous version in '%s%s')", path, err_last(), path,
 		    SETTINGS_BACKUP_SUFFIX);
@@ -209,7 +216,8 @@ check_registration(struct doctor *d, const char *ws)
 		    "own workspace until its lease ends; run ./install.sh to register "
 		    "stop-release");
 	for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++) {
-		if (d->count[i] > 0)
+		if (d->count[i] > 0 ||
+		    !settings_client_has(&settings_hooks[i], d->client[0] != '\0' ? d->client : NULL))
 			continue;
 		for (j = 0; j < i; j++)
 			if (strcmp(settings_hooks[j].event, settings_hooks[i].event) == 0 &&
@@ -315,6 +323,8 @@ run(int argc, char **argv)
 	if (report_workspace(ws, argc == 2 ? argv[1] : NULL) != 0)
 		return cli_fail("cannot check '%s': %s", argc == 2 ? argv[1] : ".", err_last());
 	memset(&d, 0, sizeof(d));
+	if (client_version(d.client) != 0)
+		d.client[0] = '\0';
 	check_programs(&d, bindir);
 	check_path(&d, bindir);
 	check_registration(&d, ws);
@@ -324,9 +334,10 @@ run(int argc, char **argv)
 		printf("%d problem%s found\n", d.problems, d.problems == 1 ? "" : "s");
 		return CLI_FAILED;
 	}
-	printf("no problems found: programs in '%s', hooks registered in %s, runtime "
-	    "directory '%s'%s\n", bindir, d.registered_in, dir,
-	    exists ? "" : " (created on first use)");
+	printf("no problems found: programs in '%s', hooks registered in %s%s%s, runtime "
+	    "directory '%s'%s\n", bindir, d.registered_in,
+	    d.client[0] != '\0' ? " for Claude Code " : " (Claude Code not found on PATH: "
+	    "checked for every version)", d.client, dir, exists ? "" : " (created on first use)");
 	return CLI_OK;
 }
 
@@ -335,8 +346,11 @@ const struct cli_cmd cmd_doctor = {
 	.summary = "check the installation and print how to fix each problem",
 	.usage = "session-lock doctor [PATH]\n\n"
 	    "Checks that the hook programs are installed next to session-lock and\n"
-	    "executable, and that 'session-lock' on PATH is this program; that every event is registered in ~/.claude/settings.json or in\n"
-	    "PATH/.claude/settings.json (or settings.local.json; PATH defaults to\n"
+	    "executable, and that 'session-lock' on PATH is this program; that every\n"
+	    "event the Claude Code on PATH has ('claude --version'; PreSkillShellCommand\n"
+	    "from 2.1.332, and only there) is registered in\n"
+	    "~/.claude/settings.json or in PATH/.claude/settings.json (or\n"
+	    "settings.local.json; PATH defaults to\n"
 	    "$CLAUDE_PROJECT_DIR, else the current directory), with the release hooks\n"
 	    "wherever the lock is taken; that ~/.claude/runtime is private; and that the\n"
 	    "configuration files and variables are valid and do not disable the lock.\n"

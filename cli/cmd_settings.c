@@ -3,8 +3,9 @@
  *
  * install.sh calls `settings install` after putting the programs in place
  * and `settings uninstall` before removing them; people call `settings
- * check` to see why the lock does not work. All editing is core/settings.c;
- * this file reads options, prints, and picks the exit status.
+ * check` to see why the lock does not work. All editing is settings.c;
+ * this file reads options, finds the client version (client.h), prints,
+ * and picks the exit status.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "client.h"
 #include "err.h"
 #include "settings.h"
 
@@ -27,6 +29,9 @@ struct opts {
 	char bindir[PATH_MAX];
 	int has_bindir;
 	int dry_run;
+	const char *client_arg;	/* --client-version; NULL: ask `claude --version` */
+	char client[CLIENT_VERSION_MAX];	/* the version registered for; "" unknown */
+	char client_why[256];	/* why it is unknown */
 };
 
 static int run(int argc, char **argv);
@@ -34,10 +39,13 @@ static int run(int argc, char **argv);
 const struct cli_cmd cmd_settings = {
 	"settings",
 	"register, remove or check the hooks in a Claude Code settings.json",
-	"session-lock settings install [--file F] --bindir DIR [--dry-run]\n"
+	"session-lock settings install [--file F] --bindir DIR [--client-version V] [--dry-run]\n"
 	"       session-lock settings uninstall [--file F] [--dry-run]\n"
-	"       session-lock settings check [--file F] [--bindir DIR]\n"
+	"       session-lock settings check [--file F] [--bindir DIR] [--client-version V]\n"
 	"F defaults to ~/.claude/settings.json; DIR is where the hook programs are.\n"
+	"V is the Claude Code version registered for (default: what 'claude --version'\n"
+	"says; 'none' for unknown): events newer than 2.1.330 (PreSkillShellCommand,\n"
+	"2.1.332) are registered only for a client that has them.\n"
 	"install and uninstall keep every other setting and hook, save the previous\n"
 	"file as F" SETTINGS_BACKUP_SUFFIX ", and change nothing when nothing needs to.\n"
 	"check prints one line per problem; exit 0 when none, 1 when some.",
@@ -82,18 +90,25 @@ parse(struct opts *o, int argc, char **argv)
 
 		if (strcmp(a, "--dry-run") == 0 && strcmp(o->action, "check") != 0) {
 			o->dry_run = 1;
-		} else if (strcmp(a, "--file") == 0 || strcmp(a, "--bindir") == 0) {
+		} else if (strcmp(a, "--file") == 0 || strcmp(a, "--bindir") == 0 ||
+		    (strcmp(a, "--client-version") == 0 && strcmp(o->action, "uninstall") != 0)) {
 			if (i + 1 >= argc)
 				return cli_usage(&cmd_settings, "%s needs a value", a);
-			*(a[2] == 'f' ? &file : &bindir) = argv[++i];
+			*(a[2] == 'f' ? &file : a[2] == 'b' ? &bindir : &o->client_arg) = argv[++i];
 		} else if (strncmp(a, "--file=", 7) == 0) {
 			file = a + 7;
 		} else if (strncmp(a, "--bindir=", 9) == 0) {
 			bindir = a + 9;
+		} else if (strncmp(a, "--client-version=", 17) == 0 && strcmp(o->action, "uninstall") != 0) {
+			o->client_arg = a + 17;
 		} else {
 			return cli_usage(&cmd_settings, "unknown option '%s'", a);
 		}
 	}
+	if (o->client_arg != NULL && strcmp(o->client_arg, "none") != 0 &&
+	    client_parse(o->client, o->client_arg) != 0)
+		return cli_usage(&cmd_settings, "bad --client-version '%s' (want X.Y.Z or none)",
+		    o->client_arg);
 	if (bindir != NULL && strcmp(o->action, "uninstall") == 0)
 		return cli_usage(&cmd_settings, "uninstall takes no --bindir: it removes ours wherever they point");
 	if (bindir == NULL && strcmp(o->action, "install") == 0)
@@ -113,6 +128,37 @@ parse(struct opts *o, int argc, char **argv)
 		return cli_usage(&cmd_settings, "bad --file '%s'", file);
 	}
 	return CLI_OK;
+}
+
+/* Sets o->client from --client-version, else from `claude --version`. */
+static void
+find_client(struct opts *o)
+{
+	if (o->client_arg != NULL)
+		snprintf(o->client_why, sizeof(o->client_why), "--client-version none");
+	else if (client_version(o->client) != 0)
+		snprintf(o->client_why, sizeof(o->client_why), "%s", err_last());
+}
+
+/* Says which events were left out for the client, and how to get them. */
+static void
+print_client_note(const struct opts *o, const char *verb)
+{
+	size_t i;
+
+	for (i = 0; i < settings_nhooks; i++) {
+		const struct settings_hook *h = &settings_hooks[i];
+
+		if (settings_client_has(h, o->client[0] != '\0' ? o->client : NULL))
+			continue;
+		if (o->client[0] != '\0')
+			printf("note: %s %s: Claude Code %s does not have it (%s and later do); "
+			    "run this again after an update\n", verb, h->event, o->client, h->since);
+		else
+			printf("note: %s %s (Claude Code %s and later): the client version is "
+			    "unknown (%s); give it with --client-version\n", verb, h->event,
+			    h->since, o->client_why);
+	}
 }
 
 /* Registering programs that are not there would run nothing, or worse, half. */
@@ -165,8 +211,8 @@ change(const struct opts *o)
 		rc = CLI_OK;
 		goto out;
 	}
-	r = install ? settings_install(&e, f.text, f.len, o->bindir)
-	    : settings_uninstall(&e, f.text, f.len);
+	r = install ? settings_install(&e, f.text, f.len, o->bindir,
+	    o->client[0] != '\0' ? o->client : NULL) : settings_uninstall(&e, f.text, f.len);
 	if (r != 0) {
 		cli_fail("cannot update '%s': %s", o->file, err_last());
 		goto out;
@@ -175,6 +221,8 @@ change(const struct opts *o)
 		snprintf(shown, sizeof(shown), "'%s' (the target of the link '%s')", f.target, o->file);
 	else
 		snprintf(shown, sizeof(shown), "'%s'", o->file);
+	if (install)
+		print_client_note(o, o->dry_run ? "would not register" : "not registering");
 	if (!e.changed) {
 		printf(install ? "%s already has the hooks registered; nothing changed\n"
 		    : "%s has no hooks of claude-session-lock; nothing changed\n", shown);
@@ -218,7 +266,8 @@ check(const struct opts *o)
 		cli_fail("%s", err_last());
 		goto out;
 	}
-	if (settings_check(&report, &n, f.text, f.len, o->has_bindir ? o->bindir : NULL) != 0) {
+	if (settings_check(&report, &n, f.text, f.len, o->has_bindir ? o->bindir : NULL,
+	    o->client[0] != '\0' ? o->client : NULL) != 0) {
 		cli_fail("cannot check '%s': %s", o->file, err_last());
 		goto out;
 	}
@@ -226,7 +275,10 @@ check(const struct opts *o)
 		printf("'%s' does not exist\n", o->file);
 	fputs(report, stdout);
 	if (n == 0)
-		printf("'%s': the hooks of claude-session-lock are registered\n", o->file);
+		printf("'%s': the hooks of claude-session-lock are registered%s%s\n", o->file,
+		    o->client[0] != '\0' ? " for Claude Code " : "", o->client);
+	if (o->client[0] == '\0')
+		print_client_note(o, "not checking");
 	rc = n == 0 && f.exists ? CLI_OK : CHECK_PROBLEMS;
 out:
 	free(report);
@@ -243,6 +295,8 @@ run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if ((rc = parse(&o, argc, argv)) != CLI_OK)
 		return rc;
+	if (strcmp(o.action, "uninstall") != 0 && o.client[0] == '\0')
+		find_client(&o);
 	if (strcmp(o.action, "check") == 0)
 		return check(&o);
 	return change(&o);

@@ -400,7 +400,14 @@ hook_run(enum hook_kind kind, int in_fd, struct hook_reply *reply)
 	}
 	if (env.cfg.disabled)
 		goto out;
+	/*
+	 * The inline shell command of a skill or a custom slash command (the
+	 * client's PreSkillShellCommand, 2.1.332 on) is a Bash command in all
+	 * but name: the same classifier, target rules, lease and block.
+	 */
 	env.skill = env.in.event != NULL && strcmp(env.in.event, "PreSkillShellCommand") == 0;
+	if (env.skill)
+		env.in.tool_name = "Bash";
 	switch (kind) {
 	case HOOK_PRETOOLUSE:
 		on_pretooluse(&env);

@@ -24,7 +24,9 @@
  * Event by event:
  *   pretooluse-lock      PreToolUse: takes or renews the workspace lock for
  *                        a tool that can change files; blocks when another
- *                        live session holds it
+ *                        live session holds it. PreSkillShellCommand (the
+ *                        `!`cmd`` of a skill or slash command) is judged as
+ *                        a Bash call: exit 2 with the reason stops it
  *   posttooluse-refresh  PostToolUse, PostToolUseFailure: renews our lease
  *   stop-release         Stop (unless configured to keep the lock across
  *                        turns, or background tasks still run), SessionEnd:

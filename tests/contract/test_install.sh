@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
 # test_install.sh - install.sh and `session-lock settings` on real files:
 # settings kept byte for byte, idempotence, uninstall, refusals, dry runs,
-# symlinks, quoting, fault injection, and that apt-get runs only when a
-# dependency is missing. Uses the programs `make test` built ($SL_BIN) via
-# --prebuilt; never runs the real apt-get.
+# symlinks, the exec form, the shell form of earlier installs, the client
+# version (PreSkillShellCommand only for 2.1.332 on), fault injection, and
+# that apt-get runs only when a dependency is missing. Uses the programs
+# `make test` built ($SL_BIN) via --prebuilt; never runs the real apt-get.
 . "$(dirname "$0")/../lib.sh"
 
 INSTALL=$SL_ROOT/install.sh
 SL=$SL_BIN/session-lock
 EVENTS="SessionStart PreToolUse PostToolUse PostToolUseFailure Stop SessionEnd"
+
+# A stand-in `claude` first on PATH, so that what the machine has installed
+# does not matter: it says it is the pinned 2.1.330 unless $T/claude-version
+# of the case says otherwise.
+mkdir -p "$T_ROOT/claude-bin"
+printf '#!/bin/sh
+[ "$1" = --version ] || exit 9
+v=2.1.330
+[ -f "$T/claude-version" ] && v=$(cat "$T/claude-version")
+echo "$v (Claude Code)"
+' \
+	> "$T_ROOT/claude-bin/claude"
+chmod +x "$T_ROOT/claude-bin/claude"
+export PATH=$T_ROOT/claude-bin:$PATH
+export T
 
 # A settings file with other settings and other hooks on some of our events.
 # @BINDIR@ in expected() is replaced by the bin directory installed into.
@@ -65,7 +81,8 @@ expected() {
                 "hooks": [
                     {
                         "type": "command",
-                        "command": "exec @BINDIR@/pretooluse-lock",
+                        "command": "@BINDIR@/pretooluse-lock",
+                        "args": [],
                         "timeout": 10
                     }
                 ]
@@ -79,7 +96,8 @@ expected() {
                 "hooks": [
                     {
                         "type": "command",
-                        "command": "exec @BINDIR@/session-start",
+                        "command": "@BINDIR@/session-start",
+                        "args": [],
                         "timeout": 10
                     }
                 ]
@@ -91,7 +109,8 @@ expected() {
                 "hooks": [
                     {
                         "type": "command",
-                        "command": "exec @BINDIR@/posttooluse-refresh",
+                        "command": "@BINDIR@/posttooluse-refresh",
+                        "args": [],
                         "timeout": 5
                     }
                 ]
@@ -103,7 +122,8 @@ expected() {
                 "hooks": [
                     {
                         "type": "command",
-                        "command": "exec @BINDIR@/posttooluse-refresh",
+                        "command": "@BINDIR@/posttooluse-refresh",
+                        "args": [],
                         "timeout": 5
                     }
                 ]
@@ -114,7 +134,8 @@ expected() {
                 "hooks": [
                     {
                         "type": "command",
-                        "command": "exec @BINDIR@/stop-release",
+                        "command": "@BINDIR@/stop-release",
+                        "args": [],
                         "timeout": 5
                     }
                 ]
@@ -125,7 +146,8 @@ expected() {
                 "hooks": [
                     {
                         "type": "command",
-                        "command": "exec @BINDIR@/stop-release",
+                        "command": "@BINDIR@/stop-release",
+                        "args": [],
                         "timeout": 5
                     }
                 ]
@@ -174,11 +196,13 @@ install_sh --prefix "$P"
 assert_rc 0
 F=$HOME/.claude/settings.json
 assert_file "$F"
-assert_eq "$(json_get "$F" hooks.PreToolUse.0.hooks.0.command)" "exec $P/bin/pretooluse-lock" "PreToolUse command"
+assert_eq "$(json_get "$F" hooks.PreToolUse.0.hooks.0.command)" "$P/bin/pretooluse-lock" "PreToolUse command"
+assert_eq "$(json_get "$F" hooks.PreToolUse.0.hooks.0.args)" "[]" "PreToolUse args (exec form)"
 assert_eq "$(json_get "$F" hooks.PreToolUse.0.hooks.0.timeout)" 10 "PreToolUse timeout"
 assert_eq "$(json_get "$F" hooks.PreToolUse.0.hooks.0.type)" command "type"
-assert_eq "$(json_get "$F" hooks.PostToolUseFailure.0.hooks.0.command)" "exec $P/bin/posttooluse-refresh" "PostToolUseFailure"
-assert_eq "$(json_get "$F" hooks.SessionEnd.0.hooks.0.command)" "exec $P/bin/stop-release" "SessionEnd"
+assert_eq "$(json_get "$F" hooks.PostToolUseFailure.0.hooks.0.command)" "$P/bin/posttooluse-refresh" "PostToolUseFailure"
+assert_eq "$(json_get "$F" hooks.SessionEnd.0.hooks.0.command)" "$P/bin/stop-release" "SessionEnd"
+assert_eq "$(json_get "$F" hooks.SessionEnd.0.hooks.0.args)" "[]" "SessionEnd args"
 assert_eq "$(json_get "$F" hooks.SessionEnd.0.hooks.0.timeout)" 5 "SessionEnd timeout"
 assert_eq "$(json_get "$F" hooks.SessionStart.0.hooks.0.timeout)" 10 "SessionStart timeout"
 assert_registered "$F" "$P/bin"
@@ -358,8 +382,8 @@ m1=$(mtime "$F")
 install_sh --prefix "$P" --dry-run
 assert_rc 0
 assert_out_has "would install"
-assert_out_has "would add PreToolUse hook: exec $P/bin/pretooluse-lock (timeout 10 s)"
-assert_out_has "would add SessionEnd hook: exec $P/bin/stop-release (timeout 5 s)"
+assert_out_has "would add PreToolUse hook: $P/bin/pretooluse-lock (timeout 10 s)"
+assert_out_has "would add SessionEnd hook: $P/bin/stop-release (timeout 5 s)"
 assert_out_has "would update '$F'"
 assert_same_file "$F" "$T/orig"
 assert_eq "$(mtime "$F")" "$m1" "mtime"
@@ -384,35 +408,122 @@ assert_same_file "$HOME/.claude/settings.json" "$T/after"
 [ -x "$P/bin/pretooluse-lock" ] || t_fail "program removed by a dry run"
 t_end
 
-t_begin "a prefix with a space and a quote is quoted, and the command runs under /bin/sh -c"
-P="$T/my prefix/it's"
-# stand-ins that say who they are and who their parent is
+t_begin "a prefix with a space and a quote: the exec-form command is the path, unquoted, run with no arguments"
+P="$T/my prefix/it's \$HOME"
+# stand-ins that say who they are and how many arguments they got
 mkdir -p "$T/stubs"
 cp "$SL_BIN/session-lock" "$T/stubs/"
 for p in pretooluse-lock posttooluse-refresh stop-release session-start; do
-	printf '#!/bin/sh\necho "$0 $PPID"\n' > "$T/stubs/$p"
+	printf '#!/bin/sh\necho "$0 $#"\n' > "$T/stubs/$p"
 	chmod +x "$T/stubs/$p"
 done
 bash "$INSTALL" --prebuilt "$T/stubs" --prefix "$P" > "$T/.out" 2>&1 || t_fail "install.sh: $(cat "$T/.out")"
 F=$HOME/.claude/settings.json
 cmd=$(json_get "$F" hooks.PreToolUse.0.hooks.0.command)
-assert_eq "$cmd" "exec '$T/my prefix/it'\\''s/bin/pretooluse-lock'" "quoted command"
-out=$(echo "$BASHPID"; /bin/sh -c "$cmd" < /dev/null)
-assert_eq "$(printf '%s\n' "$out" | sed -n 2p)" "$P/bin/pretooluse-lock $(printf '%s\n' "$out" | sed -n 1p)" \
-	"program run and its parent (exec: the shell's parent)"
+assert_eq "$cmd" "$P/bin/pretooluse-lock" "command"
+assert_eq "$(json_get "$F" hooks.PreToolUse.0.hooks.0.args)" "[]" "args"
+# the client runs command with args, no shell: so does this
+assert_eq "$("$cmd" < /dev/null)" "$P/bin/pretooluse-lock 0" "program run, arguments"
 "$SL" settings check --file "$F" --bindir "$P/bin" > "$T/.check" || t_fail "check: $(cat "$T/.check")"
 t_end
 
-t_begin "the real hook program runs through the registered command"
+t_begin "the real hook program runs as the registered exec-form command"
 P="$T/with space"
 install_sh --prefix "$P"
 assert_rc 0
 cmd=$(json_get "$HOME/.claude/settings.json" hooks.Stop.0.hooks.0.command)
-fx Stop "sess-1" | CLAUDE_PID=$$ /bin/sh -c "$cmd" > "$T/.hook" 2>&1
-rc=$?
-if [ "$rc" = 126 ] || [ "$rc" = 127 ]; then
-	t_fail "the shell could not run '$cmd' (status $rc): $(cat "$T/.hook")"
-fi
+hook pretooluse-lock PreToolUse.Write "sess-1" "$$"
+fx Stop "sess-1" | CLAUDE_PID=$$ "$cmd" > "$T/.hook" 2>&1
+assert_eq "$?" 0 "status of '$cmd'"
+assert_no_file "$(lock_file)"
+t_end
+
+# --- forms and client versions -------------------------------------------------
+
+t_begin "an earlier install's shell form (exec ...) is ours: check passes, install turns it into the exec form"
+P=$T/prefix
+mkdir -p "$HOME/.claude"
+F=$HOME/.claude/settings.json
+user_settings > "$F"
+cp "$F" "$T/orig"
+install_sh --prefix "$P"
+assert_rc 0
+# what install.sh wrote before the exec form
+sed -e 's#"command": "\(/[^"]*/\(pretooluse-lock\|posttooluse-refresh\|stop-release\|session-start\)\)",#"command": "exec \1",#' \
+	-e '/"args": \[\],/d' "$F" > "$T/shell-form"
+cp "$T/shell-form" "$F"
+assert_file_has "$F" '"command": "exec '
+"$SL" settings check --file "$F" --bindir "$P/bin" > "$T/.check" 2>&1 || t_fail "check of the shell form: $(cat "$T/.check")"
+install_sh --prefix "$P"
+assert_rc 0
+expected "$P/bin" > "$T/want"
+assert_same_file "$F" "$T/want"
+cp "$T/shell-form" "$F"
+install_sh --prefix "$P" --uninstall
+assert_rc 0
+assert_same_file "$F" "$T/orig"
+t_end
+
+t_begin "Claude Code 2.1.332 on PATH: PreSkillShellCommand is registered too, and check wants it"
+echo 2.1.332 > "$T/claude-version"
+install_sh --prefix "$T/prefix"
+assert_rc 0
+F=$HOME/.claude/settings.json
+assert_eq "$(json_get "$F" hooks.PreSkillShellCommand.0.hooks.0.command)" "$T/prefix/bin/pretooluse-lock" "command"
+assert_eq "$(json_get "$F" hooks.PreSkillShellCommand.0.hooks.0.args)" "[]" "args"
+json_get "$F" hooks.PreSkillShellCommand.0.matcher > /dev/null 2>&1 && t_fail "PreSkillShellCommand has a matcher"
+run session-lock settings check --file "$F" --bindir "$T/prefix/bin"
+assert_rc 0
+assert_out_has "registered for Claude Code 2.1.332"
+# the settings of the published template, for the same directory
+sed "s#@BINDIR@#$T/prefix/bin#" "$SL_ROOT/settings/hooks.json" > "$T/want"
+assert_same_file "$F" "$T/want"
+# without it, check says what is not covered
+run session-lock settings install --file "$F" --bindir "$T/prefix/bin" --client-version 2.1.330
+assert_rc 0
+assert_out_has "remove PreSkillShellCommand hook"
+run session-lock settings check --file "$F" --bindir "$T/prefix/bin"
+assert_rc 1
+assert_out_has "PreSkillShellCommand: pretooluse-lock is not registered"
+t_end
+
+t_begin "Claude Code 2.1.330 on PATH: no PreSkillShellCommand (it would show a Settings Warning); check calls one out"
+install_sh --prefix "$T/prefix"
+assert_rc 0
+F=$HOME/.claude/settings.json
+assert_file_lacks "$F" PreSkillShellCommand
+assert_out_has "note: not registering PreSkillShellCommand: Claude Code 2.1.330 does not have it (2.1.332 and later do)"
+run session-lock settings check --file "$F" --bindir "$T/prefix/bin"
+assert_rc 0
+run session-lock settings install --file "$F" --bindir "$T/prefix/bin" --client-version 2.1.332
+assert_rc 0
+run session-lock settings check --file "$F" --bindir "$T/prefix/bin"
+assert_rc 1
+assert_out_has "PreSkillShellCommand: Claude Code 2.1.330 does not have this event"
+assert_out_has "Settings Warning"
+install_sh --prefix "$T/prefix"
+assert_rc 0
+assert_file_lacks "$F" PreSkillShellCommand
+t_end
+
+t_begin "no claude on PATH, or --client-version none: only the events every client has, and a note saying so"
+F=$HOME/.claude/settings.json
+PATH=$T/nowhere "$SL" settings install --file "$F" --bindir "$SL_BIN" > "$T/.out" 2>&1
+assert_eq "$?" 0 "status"
+assert_file_has "$T/.out" "note: not registering PreSkillShellCommand (Claude Code 2.1.332 and later): the client version is unknown (there is no 'claude' on PATH); give it with --client-version"
+assert_file_lacks "$F" PreSkillShellCommand
+PATH=$T/nowhere "$SL" settings check --file "$F" --bindir "$SL_BIN" > "$T/.out" 2>&1
+assert_eq "$?" 0 "check status"
+assert_file_has "$T/.out" "note: not checking PreSkillShellCommand"
+install_sh --prefix "$T/prefix" --client-version none
+assert_rc 0
+assert_out_has "the client version is unknown (--client-version none)"
+install_sh --prefix "$T/prefix" --client-version 2.1.332
+assert_rc 0
+assert_file_has "$F" PreSkillShellCommand
+run session-lock settings install --file "$F" --bindir "$SL_BIN" --client-version 2.1
+assert_rc 2
+assert_err_has "bad --client-version '2.1'"
 t_end
 
 t_begin "a symlinked settings.json is written through, the link stays"
@@ -519,7 +630,7 @@ for case in rename:EIO:0 rename:EIO:2:1 write:ENOSPC:0 write:ENOSPC:2:1 fsync:EI
 	user_settings > "$F"
 	cp "$F" "$T/orig"
 	SESSION_LOCK_FAULT=$fault "$SL_TBIN/session-lock" settings install --file "$F" --bindir "$SL_BIN" \
-		> "$T/.out" 2> "$T/.err"
+		--client-version 2.1.330 > "$T/.out" 2> "$T/.err"
 	RC=$?
 	ERR=$(cat "$T/.err")
 	assert_rc 3
@@ -555,7 +666,7 @@ t_begin "settings install --dry-run, then uninstall of a file without our hooks"
 printf '{"a": 1}' > "$T/s.json"
 run session-lock settings install --file "$T/s.json" --bindir "$SL_BIN" --dry-run
 assert_rc 0
-assert_out_has "would add Stop hook: exec $SL_BIN/stop-release (timeout 5 s)"
+assert_out_has "would add Stop hook: $SL_BIN/stop-release (timeout 5 s)"
 assert_eq "$(cat "$T/s.json")" '{"a": 1}' "file"
 run session-lock settings uninstall --file "$T/s.json"
 assert_rc 0

@@ -7,6 +7,7 @@
 //   SL_ROOT          the source tree (install.sh lives there)      [required]
 //   SL_BIN           the built programs (only for E2E_HOOKS=manual)
 //   E2E_CLAUDE       the client's native executable                [required]
+//   E2E_SUMMARY      a file to append "PASSED FAILED" to (run.sh adds up the versions)
 //   E2E_ONLY         run only these scenarios, e.g. "1 2 9" (ids as printed)
 //   E2E_JOBS         scenario groups run at once (default: CPUs + 1)
 //   E2E_KEEP=1       keep the temporary directory (logs, homes, workspaces)
@@ -35,11 +36,30 @@ const ONLY = (process.env.E2E_ONLY || '').split(/[\s,]+/).filter(Boolean);
 const HOOK_MODE = process.env.E2E_HOOKS === 'manual' ? 'manual' : 'install.sh';
 const SESSION_END_BUDGET_MS = 1500; // the client's budget for all SessionEnd hooks
 const SESSION_END_WELL_WITHIN_MS = 1000; // what we require of stop-release
+// The first client with PreSkillShellCommand (the `!`cmd`` of skills and slash commands).
+const SKILL_EVENT_SINCE = '2.1.332';
 
 if (!CLAUDE) {
 	console.error('e2e: E2E_CLAUDE is not set (run tests/e2e/run.sh)');
 	process.exit(2);
 }
+
+// "2.1.332" of the client's `--version` ("2.1.332 (Claude Code)"), or null.
+function clientVersion() {
+	const r = spawnSync(CLAUDE, ['--version'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: os.tmpdir() }, timeout: 30000 });
+	const m = /^\s*(\d+)\.(\d+)\.(\d+)/.exec(r.stdout || '');
+	return m ? `${m[1]}.${m[2]}.${m[3]}` : null;
+}
+const versionAtLeast = (v, min) => {
+	if (!v) return false;
+	const a = v.split('.').map(Number);
+	const b = min.split('.').map(Number);
+	for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+	return true;
+};
+const VERSION = clientVersion();
+const HAS_SKILL_EVENT = versionAtLeast(VERSION, SKILL_EVENT_SINCE);
+const TAG = `[${VERSION || '?'}]`;
 
 const RUN_ID = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
 const RUN = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-e2e.'));
@@ -47,8 +67,12 @@ const SCRIPTS = path.join(RUN, 'scripts');
 const LOGS = path.join(RUN, 'logs');
 const REQLOG = path.join(LOGS, 'requests.jsonl');
 const PREFIX = path.join(RUN, 'prefix');
+// install.sh asks `claude --version` which events to register: this `claude` is the client under test.
+const CLAUDE_ON_PATH = path.join(RUN, 'claude-bin');
 fs.mkdirSync(SCRIPTS);
 fs.mkdirSync(LOGS);
+fs.mkdirSync(CLAUDE_ON_PATH);
+fs.symlinkSync(CLAUDE, path.join(CLAUDE_ON_PATH, 'claude'));
 
 // ---------------------------------------------------------------- processes
 
@@ -292,7 +316,7 @@ function installHooksNow(home) {
 	if (installedOnce) args.push('--prebuilt', path.join(PREFIX, 'bin'));
 	const r = spawnSync('bash', args, {
 		cwd: ROOT,
-		env: { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TMPDIR: path.join(RUN, 'tmp') },
+		env: { PATH: `${CLAUDE_ON_PATH}:${process.env.PATH}`, HOME: home, LANG: 'C.UTF-8', TMPDIR: path.join(RUN, 'tmp') },
 		encoding: 'utf8',
 		timeout: 300000,
 	});
@@ -306,16 +330,21 @@ function installHooksNow(home) {
 }
 let installedOnce = false;
 
-// What install.sh must have done, in the shape the brief fixes.
+// What install.sh must have done: every event in the exec form (the
+// program itself, no arguments, no shell), and PreSkillShellCommand exactly
+// when the client has it (an older one warns about it at every start).
 function checkSettings(home) {
 	const f = path.join(home, '.claude', 'settings.json');
 	let s;
 	try { s = JSON.parse(fs.readFileSync(f, 'utf8')); } catch (e) { throw new Error(`install.sh left no valid ${f}: ${e.message}`); }
-	const cmds = (ev) => ((s.hooks && s.hooks[ev]) || []).flatMap((g) => (g.hooks || []).map((h) => `${h.command} ${(h.args || []).join(' ')}`));
-	const want = { PreToolUse: 'pretooluse-lock', PostToolUse: 'posttooluse-refresh', Stop: 'stop-release', SessionEnd: 'stop-release', SessionStart: 'session-start' };
+	const entries = (ev) => ((s.hooks && s.hooks[ev]) || []).flatMap((g) => g.hooks || []);
+	const want = { PreToolUse: 'pretooluse-lock', PostToolUse: 'posttooluse-refresh', PostToolUseFailure: 'posttooluse-refresh', Stop: 'stop-release', SessionEnd: 'stop-release', SessionStart: 'session-start' };
+	if (HAS_SKILL_EVENT) want.PreSkillShellCommand = 'pretooluse-lock';
+	else if (s.hooks && s.hooks.PreSkillShellCommand) throw new Error(`install.sh registered PreSkillShellCommand for Claude Code ${VERSION}, which lacks it, in ${f}`);
 	for (const [ev, prog] of Object.entries(want)) {
-		if (!cmds(ev).some((c) => c.includes(path.join(PREFIX, 'bin', prog)))) {
-			throw new Error(`install.sh did not register ${PREFIX}/bin/${prog} for ${ev} in ${f}`);
+		const exe = path.join(PREFIX, 'bin', prog);
+		if (!entries(ev).some((h) => h.command === exe && Array.isArray(h.args) && h.args.length === 0)) {
+			throw new Error(`install.sh did not register ${exe} in the exec form for ${ev} in ${f}`);
 		}
 	}
 	for (const prog of ['pretooluse-lock', 'posttooluse-refresh', 'stop-release', 'session-start', 'session-lock']) {
@@ -326,10 +355,11 @@ function checkSettings(home) {
 function manualSettings(home) {
 	const bin = process.env.SL_BIN;
 	if (!bin) throw new Error('E2E_HOOKS=manual needs SL_BIN');
-	const h = (prog, timeout) => [{ type: 'command', command: `exec ${path.join(bin, prog)}`, timeout }];
+	const h = (prog, timeout) => [{ type: 'command', command: path.join(bin, prog), args: [], timeout }];
 	const s = {
 		hooks: {
 			PreToolUse: [{ matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash', hooks: h('pretooluse-lock', 30) }],
+			...(HAS_SKILL_EVENT ? { PreSkillShellCommand: [{ hooks: h('pretooluse-lock', 30) }] } : {}),
 			PostToolUse: [{ matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash', hooks: h('posttooluse-refresh', 10) }],
 			PostToolUseFailure: [{ matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash', hooks: h('posttooluse-refresh', 10) }],
 			Stop: [{ hooks: h('stop-release', 10) }],
@@ -815,12 +845,145 @@ group(['9c'], async () => {
 	return [{ id: '9c', title: 'release at SessionEnd (SIGTERM mid-turn): lock gone, stop-release done well within 1.5 s', check: c }];
 });
 
+// 10: the inline shell command (`!`cmd``) of a custom slash command and of
+// a skill while another session holds the workspace. 2.1.332 runs it after
+// PreSkillShellCommand, which install.sh registers there: a writing command
+// is blocked (the model reads "[not run: blocked by hook: ...]"), a reading
+// one runs. 2.1.330 runs it with no hook at all: the writing command goes
+// through, the documented gap of clients before 2.1.332.
+group(['10a', '10b', '10c'], async () => {
+	const ca = new Check();
+	const cb = new Check();
+	const cc = new Check();
+	const home = makeHome('s10');
+	await installHooks(home);
+	const ws = makeWs('s10');
+	const go = path.join(RUN, 's10', 'go');
+	const files = {
+		'.claude/commands/touchit.md': '---\ndescription: writes cmd.txt\n---\nCommand output: !`echo from-command > cmd.txt && echo wrote-cmd`\nArgs: $ARGUMENTS\n',
+		'.claude/skills/mkfile/SKILL.md': '---\nname: mkfile\ndescription: writes skill.txt\n---\nSkill output: !`echo from-skill > skill.txt && echo wrote-skill`\nArgs: $ARGUMENTS\n',
+		'.claude/commands/peek.md': '---\ndescription: lists the workspace\n---\nPeek output: !`ls -1`\nArgs: $ARGUMENTS\n',
+	};
+	for (const [f, text] of Object.entries(files)) {
+		fs.mkdirSync(path.dirname(path.join(ws, f)), { recursive: true });
+		fs.writeFileSync(path.join(ws, f), text);
+	}
+	const ma = script('s10a', [
+		{ tool: 'Write', input: { file_path: `${ws}/a.txt`, content: 'from A\n' } },
+		holdTurn(ws, go),
+	]);
+	const A = startClaude({ tag: 's10a', home, ws, prompt: `hold the lock ${ma}` });
+	const runs = {};
+	let heldDuring = null;
+	try {
+		await waitFor(() => { const l = readLock(home, ws); return l && l.pid === A.pid && served('s10a', 1); }, 30000, `session A (pid ${A.pid}) to hold the lock`);
+		await waitFor(() => bashRunning('s10a'), 15000, 'A\'s Bash call to run');
+		for (const [tag, cmd] of [['s10b', 'touchit'], ['s10c', 'mkfile'], ['s10d', 'peek']]) {
+			const m = script(tag, [], `${tag} done`);
+			runs[tag] = startClaude({ tag, home, ws, prompt: `/${cmd} ${m}` });
+		}
+		for (const tag of Object.keys(runs)) runs[tag].r = await runs[tag].done;
+		heldDuring = readLock(home, ws);
+	} catch (e) {
+		ca.ok(false, e.message);
+	}
+	fs.writeFileSync(go, '');
+	const ra = await A.done;
+	finishedOk(ca, ra, 'session A');
+	ca.ok(heldDuring && heldDuring.pid === A.pid, `A did not hold the lock throughout: ${short(JSON.stringify(heldDuring))}`);
+	// What the model read: the command's text with each `!`cmd`` replaced by its output.
+	const expanded = (tag) => JSON.stringify((requests(tag).find((e) => e.kind === 'scripted') || { body: {} }).body.messages || '');
+	const writer = (c, tag, file, label, out) => {
+		const run = runs[tag];
+		if (!c.ok(run && run.r, `${label}: the session did not run`)) return;
+		finishedOk(c, run.r, label);
+		const text = expanded(tag);
+		const at = text.indexOf(out);
+		c.ok(at >= 0, `${label}: the model's prompt has no "${out}": ${short(text.slice(-600), 600)}`);
+		const line = at >= 0 ? text.slice(at, at + 400).split('\\n')[0] : '';
+		const dbg = read(run.debug) || '';
+		if (HAS_SKILL_EVENT) {
+			c.ok(!exists(`${ws}/${file}`), `${label}: ${file} was written while A held the workspace`);
+			c.ok(line.includes('[not run: blocked by hook:') && word(A.pid).test(line), `${label}: the model was not told it was blocked by A (pid ${A.pid}): ${short(line)}`);
+			c.ok(/PreSkillShellCommand:Bash \[[^\]]*pretooluse-lock[^\]]*\] finished with status 2/.test(dbg), `${label}: the debug log shows no blocking PreSkillShellCommand run of pretooluse-lock`);
+		} else {
+			c.ok(exists(`${ws}/${file}`), `${label}: ${file} was not written: the gap is no longer there (no hook fires before ${SKILL_EVENT_SINCE})`);
+		}
+		// what install.sh registered is all known to this client: no Settings Warning
+		c.ok(!/Unknown hook event/.test(dbg), `${label}: the client found a hook event it does not know in the settings`);
+		c.note(`model read: ${short(line, 300)}`);
+	};
+	writer(ca, 's10b', 'cmd.txt', 'slash command', 'Command output:');
+	writer(cb, 's10c', 'skill.txt', 'skill', 'Skill output:');
+	// 10c: a command that only reads runs on every version.
+	const pd = runs.s10d;
+	if (cc.ok(pd && pd.r, 'the read-only command\'s session did not run')) {
+		finishedOk(cc, pd.r, 'read-only command');
+		const text = expanded('s10d');
+		const at = text.indexOf('Peek output:');
+		const out = at >= 0 ? text.slice(at, at + 300) : '';
+		cc.ok(out.includes('a.txt') && !out.includes('not run'), `the read-only command did not run: ${short(out || text.slice(-400))}`);
+		if (HAS_SKILL_EVENT) {
+			cc.ok(/PreSkillShellCommand:Bash \[[^\]]*pretooluse-lock[^\]]*\] finished with status 0/.test(read(pd.debug) || ''), 'the debug log shows no passing PreSkillShellCommand run of pretooluse-lock');
+		}
+		cc.note(`model read: ${short(out.split('\\n')[0], 200)}`);
+	}
+	const gap = HAS_SKILL_EVENT ? '' : ` - DOCUMENTED GAP before ${SKILL_EVENT_SINCE}: no hook fires, the write runs`;
+	return [
+		{ id: '10a', title: `a slash command's inline shell command that writes, while another session holds the workspace: ${HAS_SKILL_EVENT ? 'blocked (PreSkillShellCommand)' : 'runs'}${gap}`, check: ca },
+		{ id: '10b', title: `a skill's inline shell command that writes, while another session holds the workspace: ${HAS_SKILL_EVENT ? 'blocked (PreSkillShellCommand)' : 'runs'}${gap}`, check: cb },
+		{ id: '10c', title: 'a slash command\'s inline shell command that only reads runs while another session holds the workspace', check: cc },
+	];
+});
+
+// 11: a background Bash command. The turn's Stop keeps the lock while it
+// runs (Stop's background_tasks lists it as running); no hook event reports
+// its end, but the client then starts a turn of its own (a <task-notification>
+// prompt), and that turn's Stop, with background_tasks empty, releases.
+group(['11'], async () => {
+	const c = new Check();
+	const home = makeHome('s11');
+	await installHooks(home);
+	const ws = makeWs('s11');
+	const go = path.join(RUN, 's11', 'go');
+	const m = script('s11', [
+		{ tool: 'Bash', input: { command: holdCommand(ws, go), description: 'background writer', run_in_background: true } },
+	], 's11 done');
+	const s = startClaude({ tag: 's11', home, ws, prompt: `write in the background ${m}` });
+	const stopRuns = () => ((read(s.debug) || '').match(/^(\S+) .*Hooks: Stop \[[^\]]*stop-release[^\]]*\] finished with status 0/gm) || []);
+	let tGo = 0;
+	try {
+		await waitFor(() => stopRuns().length >= 1, 40000, 'the first Stop (while the background command runs)');
+		const l = readLock(home, ws);
+		c.ok(l && l.pid === s.pid, `the lock was not kept at the Stop while the background command ran: ${short(read(lockPath(home, ws)))}`);
+		c.ok(!exists(`${ws}/holder.txt`), 'precondition: the background command ended before the driver let it');
+	} catch (e) {
+		c.ok(false, e.message);
+	}
+	tGo = Date.now();
+	fs.writeFileSync(go, '');
+	const r = await s.done;
+	finishedOk(c, r, 'session');
+	c.ok(read(`${ws}/holder.txt`) === 'done\n', 'the background command did not complete');
+	c.ok(!exists(lockPath(home, ws)), 'the lock is still there after the session');
+	const stops = stopRuns();
+	c.ok(stops.length >= 2, `expected a second Stop after the background command ended, saw ${stops.length}`);
+	const log = (read(path.join(home, '.claude', 'runtime', 'session-lock.log')) || '').split('\n').map(parseJsonMaybe).filter(Boolean);
+	const rel = log.find((e) => e.event === 'release' && e.pid === s.pid);
+	if (c.ok(rel, `the audit log has no release by pid ${s.pid}`) && stops.length >= 2) {
+		const t2 = Date.parse(stops[1].split(' ')[0]);
+		c.ok(rel.ts >= tGo, 'the lock was released before the background command was let end');
+		c.ok(rel.ts <= t2, `the lock was released after the second Stop (at SessionEnd?): release ${rel.ts}, Stop ${t2}`);
+		c.note(`released ${rel.ts - tGo} ms after the background command was let end, at the follow-up turn's Stop`);
+	}
+	return [{ id: '11', title: 'a background Bash command: the lock is kept at Stop while it runs, and released at the Stop of the turn its end starts', check: c }];
+});
+
 // --------------------------------------------------------------------- main
 
 async function main() {
 	const tStart = Date.now();
-	const ver = spawnSync(CLAUDE, ['--version'], { encoding: 'utf8', env: baseEnv(path.join(RUN, 'tmp')), timeout: 30000 });
-	console.log(`e2e: client ${(ver.stdout || '').trim() || '?'} (${CLAUDE})`);
+	console.log(`e2e: Claude Code ${VERSION || '(version unknown)'} (${CLAUDE})`);
 	if (HOOK_MODE === 'manual') console.log(`e2e: WARNING hooks registered by hand from ${process.env.SL_BIN}, not by install.sh`);
 	port = await startStandin();
 	console.log(`e2e: stand-in on 127.0.0.1:${port}, work dir ${RUN}`);
@@ -842,7 +1005,7 @@ async function main() {
 			for (const x of res) {
 				results.push(x);
 				const ok = x.check.fails.length === 0;
-				console.log(`${ok ? 'PASS' : 'FAIL'} ${x.id}. ${x.title}`);
+				console.log(`${ok ? 'PASS' : 'FAIL'} ${TAG} ${x.id}. ${x.title}`);
 				for (const f of x.check.fails) console.log(`       - ${f}`);
 				if (VERBOSE || !ok) for (const n of x.check.notes) console.log(`       (${n})`);
 			}
@@ -856,7 +1019,7 @@ async function main() {
 			const c = new Check();
 			c.ok(false, `the run hit its ${RUN_LIMIT_MS / 1000} s limit`);
 			results.push({ id, title: '(not finished)', check: c });
-			console.log(`FAIL ${id}. not finished within the run's ${RUN_LIMIT_MS / 1000} s limit`);
+			console.log(`FAIL ${TAG} ${id}. not finished within the run's ${RUN_LIMIT_MS / 1000} s limit`);
 		}
 	}
 	const passed = results.filter((x) => x.check.fails.length === 0).length;
@@ -864,7 +1027,9 @@ async function main() {
 	const unscripted = requests().filter((e) => e.kind !== 'scripted');
 	console.log(`e2e: ${requests().length} API requests (${unscripted.length} unscripted), ${((Date.now() - tStart) / 1000).toFixed(1)} s`);
 	if (failed && !KEEP) console.log('e2e: rerun with E2E_KEEP=1 to keep the logs (debug logs, requests.jsonl)');
-	console.log(`${passed} passed, ${failed} failed`);
+	// run.sh closes the whole run with one "N passed, N failed" over every version
+	console.log(`e2e: Claude Code ${VERSION || '?'}: ${passed} passed, ${failed} failed`);
+	if (process.env.E2E_SUMMARY) fs.appendFileSync(process.env.E2E_SUMMARY, `${passed} ${failed + (results.length === 0 ? 1 : 0)}\n`);
 	cleanup();
 	process.exit(failed || results.length === 0 || HOOK_MODE === 'manual' ? 1 : 0);
 }

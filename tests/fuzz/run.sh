@@ -15,7 +15,6 @@ cd "$(dirname "$0")/../.." || exit 2
 SECS=${FUZZ_SECONDS:-30}
 CC=${FUZZ_CC:-clang}
 OUT=${FUZZ_OUT:-build/fuzz}
-FX=fixtures/hooks/claude-code-2.1.330
 
 if ! command -v "$CC" > /dev/null; then
 	echo "fuzz: '$CC' not found (Debian: apt-get install clang libclang-rt-14-dev)"
@@ -42,7 +41,10 @@ seed() {
 	mkdir -p "$dir"
 	case $target in
 	fuzz_hookin)
-		cp "$FX"/*.json "$dir"/ ;;
+		# every client version's real inputs
+		for f in fixtures/hooks/claude-code-*/*.json; do
+			cp "$f" "$dir/$(basename "$(dirname "$f")")-$(basename "$f")"
+		done ;;
 	fuzz_record)
 		for f in fixtures/records/*.json.in fixtures/records/corrupt/*.json.in; do
 			[ -f "$f" ] || continue

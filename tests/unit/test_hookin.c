@@ -18,7 +18,9 @@
 #include "hookin.h"
 #include "sys.h"
 
-#define FIXTURES "fixtures/hooks/claude-code-2.1.330"
+/* The clients whose real inputs are in fixtures/hooks/; the first is the pinned one. */
+static const char *const clients[] = { "2.1.330", "2.1.332" };
+#define NCLIENTS (sizeof(clients) / sizeof(clients[0]))
 
 static struct hook_input in;
 
@@ -29,15 +31,24 @@ teardown(void)
 	sys_reset();
 }
 
-/* Reads fixtures/hooks/.../name (SL_ROOT, else "."); *len gets its size. */
+/* fixtures/hooks/claude-code-VERSION (under SL_ROOT, else "."), into buf. */
 static char *
-fixture(const char *name, size_t *len)
+fixture_dir(char *buf, size_t size, const char *version)
 {
 	const char *root = getenv("SL_ROOT");
-	char path[4096], *buf;
+
+	snprintf(buf, size, "%s/fixtures/hooks/claude-code-%s", root != NULL ? root : ".", version);
+	return buf;
+}
+
+/* Reads the fixture name of a client version; *len gets its size. */
+static char *
+fixture_of(const char *version, const char *name, size_t *len)
+{
+	char dir[4096], path[4400], *buf;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/" FIXTURES "/%s", root != NULL ? root : ".", name);
+	snprintf(path, sizeof(path), "%s/%s", fixture_dir(dir, sizeof(dir), version), name);
 	f = fopen(path, "rb");
 	ck_assert_msg(f != NULL, "cannot open %s", path);
 	buf = malloc(1 << 20);
@@ -48,15 +59,28 @@ fixture(const char *name, size_t *len)
 	return buf;
 }
 
-/* Parses a fixture into in; fails the test when it is refused. */
+/* The pinned client's fixture. */
+static char *
+fixture(const char *name, size_t *len)
+{
+	return fixture_of(clients[0], name, len);
+}
+
+/* Parses a fixture of a client version into in; fails the test when it is refused. */
+static void
+parse_fixture_of(const char *version, const char *name)
+{
+	size_t len;
+	char *text = fixture_of(version, name, &len);
+
+	ck_assert_msg(hookin_parse(&in, text, len) == 0, "%s %s: %s", version, name, err_last());
+	free(text);	/* in's strings live in the tree, not in the text */
+}
+
 static void
 parse_fixture(const char *name)
 {
-	size_t len;
-	char *text = fixture(name, &len);
-
-	ck_assert_msg(hookin_parse(&in, text, len) == 0, "%s: %s", name, err_last());
-	free(text);	/* in's strings live in the tree, not in the text */
+	parse_fixture_of(clients[0], name);
 }
 
 static int
@@ -119,28 +143,29 @@ START_TEST(session_events)
 }
 END_TEST
 
+/* Every client version's every fixture (looped over clients[]). */
 START_TEST(every_fixture_parses_as_its_event)
 {
-	const char *root = getenv("SL_ROOT");
+	const char *version = clients[_i];
 	char dir[4096], event[64];
 	struct dirent *e;
 	DIR *d;
 	int n = 0;
 
-	snprintf(dir, sizeof(dir), "%s/" FIXTURES, root != NULL ? root : ".");
-	d = opendir(dir);
+	d = opendir(fixture_dir(dir, sizeof(dir), version));
 	ck_assert_msg(d != NULL, "cannot open %s", dir);
 	while ((e = readdir(d)) != NULL) {
 		if (strstr(e->d_name, ".json") == NULL)
 			continue;
-		parse_fixture(e->d_name);
+		parse_fixture_of(version, e->d_name);
 		snprintf(event, sizeof(event), "%.*s", (int)strcspn(e->d_name, "."), e->d_name);
 		ck_assert_msg(in.event != NULL && strcmp(in.event, event) == 0, "%s: event %s",
 		    e->d_name, in.event != NULL ? in.event : "(none)");
 		ck_assert_uint_eq(strlen(in.session_id), 36);
 		ck_assert_str_eq(in.cwd, "/home/dev/project");
 		if (strncmp(e->d_name, "PreToolUse.", 11) == 0 ||
-		    strncmp(e->d_name, "PostToolUse.", 12) == 0)
+		    strncmp(e->d_name, "PostToolUse.", 12) == 0 ||
+		    strncmp(e->d_name, "PostToolUseFailure.", 19) == 0)
 			ck_assert_msg(in.tool_name != NULL &&
 			    strncmp(in.tool_name, e->d_name + strlen(event) + 1, strlen(in.tool_name)) == 0,
 			    "%s: tool %s", e->d_name, in.tool_name != NULL ? in.tool_name : "(none)");
@@ -149,6 +174,76 @@ START_TEST(every_fixture_parses_as_its_event)
 	}
 	closedir(d);
 	ck_assert_int_ge(n, 20);
+}
+END_TEST
+
+/*
+ * What the lock reads is the same in every client version: for each
+ * fixture the pinned client has, the newer one's gives the same fields
+ * (present or absent, and equal where they do not name a session).
+ */
+START_TEST(newer_clients_give_the_same_fields)
+{
+	const char *version = clients[_i];
+	char dir[4096], odir[4096], other[4400];
+	struct hook_input old;
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+#define SAME_PRESENCE(f) ck_assert_msg((old.f == NULL) == (in.f == NULL), "%s %s: " #f, version, e->d_name)
+	d = opendir(fixture_dir(dir, sizeof(dir), clients[0]));
+	ck_assert_msg(d != NULL, "cannot open %s", dir);
+	while ((e = readdir(d)) != NULL) {
+		if (strstr(e->d_name, ".json") == NULL)
+			continue;
+		snprintf(other, sizeof(other), "%s/%s", fixture_dir(odir, sizeof(odir), version), e->d_name);
+		ck_assert_msg(access(other, R_OK) == 0, "%s has no %s", version, e->d_name);
+		parse_fixture_of(clients[0], e->d_name);
+		old = in;
+		memset(&in, 0, sizeof(in));
+		parse_fixture_of(version, e->d_name);
+		ck_assert_str_eq(in.event, old.event);
+		SAME_PRESENCE(tool_name);
+		if (old.tool_name != NULL)
+			ck_assert_str_eq(in.tool_name, old.tool_name);
+		SAME_PRESENCE(cwd);
+		SAME_PRESENCE(agent_id);
+		SAME_PRESENCE(command);
+		SAME_PRESENCE(file_path);
+		SAME_PRESENCE(source);
+		SAME_PRESENCE(reason);
+		ck_assert_int_eq(in.run_in_background, old.run_in_background);
+		ck_assert_int_eq(in.background_tasks, old.background_tasks);
+		hookin_free(&old);
+		hookin_free(&in);
+		n++;
+	}
+	closedir(d);
+	ck_assert_int_ge(n, 20);
+#undef SAME_PRESENCE
+}
+END_TEST
+
+/*
+ * 2.1.332's PreSkillShellCommand: the inline `!`cmd`` of a custom slash
+ * command and of a skill reads as a Bash call, command and all.
+ */
+START_TEST(skill_shell_command_reads_as_bash)
+{
+	parse_fixture_of("2.1.332", "PreSkillShellCommand.command.json");
+	ck_assert_str_eq(in.event, "PreSkillShellCommand");
+	ck_assert_str_eq(in.tool_name, "Bash");
+	ck_assert_str_eq(in.command, "echo from-command > cmd.txt && echo wrote-cmd");
+	ck_assert_str_eq(in.cwd, "/home/dev/project");
+	ck_assert_ptr_null(in.file_path);
+	ck_assert_int_eq(in.timeout_ms, -1);
+	ck_assert_int_eq(in.run_in_background, 0);
+	hookin_free(&in);
+	parse_fixture_of("2.1.332", "PreSkillShellCommand.skill.json");
+	ck_assert_str_eq(in.event, "PreSkillShellCommand");
+	ck_assert_str_eq(in.tool_name, "Bash");
+	ck_assert_str_eq(in.command, "echo from-skill > skill.txt && echo wrote-skill");
 }
 END_TEST
 
@@ -407,7 +502,9 @@ suite(void)
 	tcase_add_test(tc, pretooluse_write_in_a_subagent);
 	tcase_add_test(tc, notebook_path_is_the_file_path);
 	tcase_add_test(tc, session_events);
-	tcase_add_test(tc, every_fixture_parses_as_its_event);
+	tcase_add_loop_test(tc, every_fixture_parses_as_its_event, 0, (int)NCLIENTS);
+	tcase_add_loop_test(tc, newer_clients_give_the_same_fields, 1, (int)NCLIENTS);
+	tcase_add_test(tc, skill_shell_command_reads_as_bash);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fields");

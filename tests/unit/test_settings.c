@@ -1,6 +1,7 @@
 /*
  * test_settings.c - the settings.json merge (settings.h): bytes kept,
- * refusals, the template, check, and the atomic writer under faults.
+ * refusals, the template, both hook forms, client versions, check, and the
+ * atomic writer under faults.
  */
 #include "unit.h"
 
@@ -18,19 +19,32 @@
 
 #define BIN "/opt/session lock/bin"
 #define BIN2 "/usr/local/lib/claude-session-lock/bin"
+/* A client with every event we register, and the pinned one, which lacks PreSkillShellCommand. */
+#define NEW "2.1.332"
+#define OLD "2.1.330"
+/* Registrations for NEW and for OLD (or an unknown client). */
+#define NALL ((int)settings_nhooks)
+#define NBASE ((int)settings_nhooks - 1)
 
-/* The text after install (a copy of in when nothing changed); fails the test on error. */
+/* The text after install for a client version (a copy of in when nothing changed). */
 static char *
-installed(const char *in, const char *bindir)
+installed_for(const char *in, const char *bindir, const char *client)
 {
 	struct settings_edit e = SETTINGS_EDIT_INIT;
 	char *out;
 
-	ck_assert_msg(settings_install(&e, in, in ? strlen(in) : 0, bindir) == 0,
+	ck_assert_msg(settings_install(&e, in, in ? strlen(in) : 0, bindir, client) == 0,
 	    "install refused: %s", err_last());
 	out = e.changed ? strdup(e.text) : strdup(in ? in : "");
 	settings_edit_free(&e);
 	return out;
+}
+
+/* The same for the newest client; fails the test on error. */
+static char *
+installed(const char *in, const char *bindir)
+{
+	return installed_for(in, bindir, NEW);
 }
 
 static char *
@@ -61,7 +75,7 @@ static int
 refused_install(const char *in)
 {
 	struct settings_edit e = SETTINGS_EDIT_INIT;
-	int r = settings_install(&e, in, strlen(in), BIN);
+	int r = settings_install(&e, in, strlen(in), BIN, NEW);
 
 	settings_edit_free(&e);
 	return r != 0;
@@ -69,43 +83,61 @@ refused_install(const char *in)
 
 /* --- commands -------------------------------------------------------------- */
 
-START_TEST(command_quotes_only_when_needed)
+START_TEST(command_is_the_plain_path)
 {
 	char *c;
 
 	c = settings_command("/usr/local/bin", "stop-release");
-	ck_assert_str_eq(c, "exec /usr/local/bin/stop-release");
+	ck_assert_str_eq(c, "/usr/local/bin/stop-release");
 	free(c);
-	c = settings_command("/a b", "stop-release");
-	ck_assert_str_eq(c, "exec '/a b/stop-release'");
-	free(c);
-	c = settings_command("/it's", "stop-release");
-	ck_assert_str_eq(c, "exec '/it'\\''s/stop-release'");
-	free(c);
-	c = settings_command("/x$HOME;rm", "stop-release");
-	ck_assert_str_eq(c, "exec '/x$HOME;rm/stop-release'");
+	/* no shell reads an exec-form command: nothing is quoted */
+	c = settings_command("/it's a $HOME;dir", "stop-release");
+	ck_assert_str_eq(c, "/it's a $HOME;dir/stop-release");
+	ck_assert_str_eq(settings_entry_program(c, 1), "stop-release");
 	free(c);
 }
 END_TEST
 
+/* Shell-form commands as people (and earlier installs) write them. */
+static const struct {
+	const char *command, *path;
+} shell_commands[] = {
+	{ "exec /plain/pretooluse-lock", "/plain/pretooluse-lock" },
+	{ "exec '/with space/pretooluse-lock'", "/with space/pretooluse-lock" },
+	{ "exec '/it'\\''s/pretooluse-lock'", "/it's/pretooluse-lock" },
+	{ "exec \"/d\\\"q/pretooluse-lock\"", "/d\"q/pretooluse-lock" },
+	{ "exec /back\\\\slash/pretooluse-lock", "/back\\slash/pretooluse-lock" },
+	{ "exec '/$HOME/pretooluse-lock'", "/$HOME/pretooluse-lock" },
+	{ "'/semi;colon/pretooluse-lock' --x", "/semi;colon/pretooluse-lock" },
+	{ "exec '/new\nline/pretooluse-lock'", "/new\nline/pretooluse-lock" },
+	{ "exec '/\u00e4/\u00f6'/pretooluse-lock", "/\u00e4/\u00f6/pretooluse-lock" },
+};
+
 START_TEST(command_path_undoes_quoting)
 {
-	static const char *const dirs[] = {
-		"/plain", "/with space", "/it's", "/d\"q", "/back\\slash", "/$HOME",
-		"/semi;colon", "/tab\there", "/new\nline", "/'''", "/ä/ö",
-	};
-	char path[4096], want[4096], *c;
-	size_t i;
+	char path[4096];
 
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		c = settings_command(dirs[i], "pretooluse-lock");
-		ck_assert_ptr_nonnull(c);
-		ck_assert_int_eq(settings_command_path(path, sizeof(path), c), 0);
-		snprintf(want, sizeof(want), "%s/pretooluse-lock", dirs[i]);
-		ck_assert_str_eq(path, want);
-		ck_assert_str_eq(settings_command_program(c), "pretooluse-lock");
-		free(c);
-	}
+	ck_assert_int_eq(settings_command_path(path, sizeof(path), shell_commands[_i].command), 0);
+	ck_assert_str_eq(path, shell_commands[_i].path);
+	ck_assert_int_eq(settings_entry_path(path, sizeof(path), shell_commands[_i].command, 0), 0);
+	ck_assert_str_eq(path, shell_commands[_i].path);
+	ck_assert_str_eq(settings_command_program(shell_commands[_i].command), "pretooluse-lock");
+	ck_assert_str_eq(settings_entry_program(shell_commands[_i].command, 0), "pretooluse-lock");
+	/* in the exec form the command is the path: quotes are part of it */
+	ck_assert_int_eq(settings_entry_path(path, sizeof(path), shell_commands[_i].command, 1), 0);
+	ck_assert_str_eq(path, shell_commands[_i].command);
+}
+END_TEST
+
+START_TEST(exec_form_is_ours_by_the_path)
+{
+	ck_assert_str_eq(settings_entry_program("/a b/c/pretooluse-lock", 1), "pretooluse-lock");
+	ck_assert_str_eq(settings_entry_program("stop-release", 1), "stop-release");
+	ck_assert_ptr_null(settings_entry_program("/a/pretooluse-lock --x", 1));
+	ck_assert_ptr_null(settings_entry_program("'/a/pretooluse-lock'", 1));
+	ck_assert_ptr_null(settings_entry_program("/a/stop-release/", 1));
+	ck_assert_ptr_null(settings_entry_program("", 1));
+	ck_assert_ptr_null(settings_entry_program(NULL, 1));
 }
 END_TEST
 
@@ -161,11 +193,120 @@ START_TEST(new_file_has_every_event_once)
 		snprintf(key, sizeof(key), "\"%s\": [", settings_hooks[i].event);
 		ck_assert_int_eq(count(t, key), 1);
 	}
-	ck_assert_int_eq(count(t, "\"command\": \"exec '" BIN "/stop-release'\""), 2);
-	ck_assert_int_eq(count(t, "\"timeout\": "), (int)settings_nhooks);
+	ck_assert_int_eq(count(t, "\"command\": \"" BIN "/stop-release\""), 2);
+	ck_assert_int_eq(count(t, "\"command\": \"" BIN "/pretooluse-lock\""), 2);
+	ck_assert_int_eq(count(t, "\"args\": []"), NALL);
+	ck_assert_int_eq(count(t, "exec"), 0);
+	ck_assert_int_eq(count(t, "\"timeout\": "), NALL);
 	ck_assert_int_eq(count(t, "\"matcher\": \"Edit|Write|MultiEdit|NotebookEdit|Bash\""), 3);
 	ck_assert_int_eq(t[strlen(t) - 1], '\n');
 	free(t);
+}
+END_TEST
+
+/* --- the forms ---------------------------------------------------------------- */
+
+/* What install wrote before it wrote the exec form (the old settings/hooks.json). */
+static const char old_shell_form[] =
+    "{\"hooks\": {"
+    "\"SessionStart\": [{\"hooks\": [{\"type\": \"command\", \"command\": \"exec '" BIN "/session-start'\", \"timeout\": 10}]}], "
+    "\"PreToolUse\": [{\"matcher\": \"Edit|Write|MultiEdit|NotebookEdit|Bash\", \"hooks\": [{\"type\": \"command\", \"command\": \"exec '" BIN "/pretooluse-lock'\", \"timeout\": 10}]}], "
+    "\"PostToolUse\": [{\"matcher\": \"Edit|Write|MultiEdit|NotebookEdit|Bash\", \"hooks\": [{\"type\": \"command\", \"command\": \"exec '" BIN "/posttooluse-refresh'\", \"timeout\": 5}]}], "
+    "\"PostToolUseFailure\": [{\"matcher\": \"Edit|Write|MultiEdit|NotebookEdit|Bash\", \"hooks\": [{\"type\": \"command\", \"command\": \"exec '" BIN "/posttooluse-refresh'\", \"timeout\": 5}]}], "
+    "\"Stop\": [{\"hooks\": [{\"type\": \"command\", \"command\": \"exec '" BIN "/stop-release'\", \"timeout\": 5}]}], "
+    "\"SessionEnd\": [{\"hooks\": [{\"type\": \"command\", \"command\": \"exec '" BIN "/stop-release'\", \"timeout\": 5}]}]"
+    "}, \"model\": \"opus\"}";
+
+static char *check(const char *text, const char *bindir, const char *client, int *n);
+
+/* The shell form is ours too: checked as good, replaced by install, removed by uninstall. */
+START_TEST(shell_form_is_ours)
+{
+	char *a, *u, *r;
+	int n;
+
+	r = check(old_shell_form, NULL, OLD, &n);
+	ck_assert_int_eq(count(r, "is not registered"), 0);
+	ck_assert_int_eq(count(r, "does not belong"), 0);
+	free(r);
+	a = installed_for(old_shell_form, BIN, OLD);
+	ck_assert_int_eq(count(a, "exec"), 0);
+	ck_assert_int_eq(count(a, "\"args\": []"), NBASE);
+	ck_assert_int_eq(count(a, "\"model\": \"opus\""), 1);
+	u = uninstalled(a);
+	ck_assert_str_eq(u, "{\"model\": \"opus\"}");
+	free(u);
+	u = uninstalled(old_shell_form);
+	ck_assert_str_eq(u, "{\"model\": \"opus\"}");
+	free(u);
+	free(a);
+}
+END_TEST
+
+/* A hand-made exec-form entry with other args is redone. */
+START_TEST(exec_form_is_up_to_date_only_with_no_args)
+{
+	char *a = installed(NULL, BIN), *b, *p;
+
+	p = strstr(a, "\"args\": []");
+	ck_assert_ptr_nonnull(p);
+	b = malloc(strlen(a) + 16);
+	sprintf(b, "%.*s\"args\": [\"-v\"]%s", (int)(p - a), a, p + 10);
+	free(a);
+	a = installed(b, BIN);
+	ck_assert_int_eq(count(a, "\"-v\""), 0);
+	ck_assert_int_eq(count(a, "\"args\": []"), NALL);
+	free(a);
+	free(b);
+}
+END_TEST
+
+/* --- client versions --------------------------------------------------------- */
+
+START_TEST(newer_events_only_for_a_client_that_has_them)
+{
+	static const char *const with[] = { "2.1.332", "2.1.340", "2.2.0", "3.0.0" };
+	static const char *const without[] = { "2.1.330", "2.1.331", "2.0.999", "1.9.400" };
+	char *t;
+	size_t i;
+
+	for (i = 0; i < sizeof(with) / sizeof(with[0]); i++) {
+		t = installed_for(NULL, BIN, with[i]);
+		ck_assert_msg(count(t, "\"PreSkillShellCommand\"") == 1, "%s:\n%s", with[i], t);
+		ck_assert_int_eq(count(t, "\"args\": []"), NALL);
+		free(t);
+	}
+	for (i = 0; i < sizeof(without) / sizeof(without[0]); i++) {
+		t = installed_for(NULL, BIN, without[i]);
+		ck_assert_msg(count(t, "PreSkillShellCommand") == 0, "%s:\n%s", without[i], t);
+		ck_assert_int_eq(count(t, "\"args\": []"), NBASE);
+		free(t);
+	}
+	t = installed_for(NULL, BIN, NULL);
+	ck_assert_int_eq(count(t, "PreSkillShellCommand"), 0);
+	free(t);
+}
+END_TEST
+
+/* An update of the client adds the event; going back (or not knowing) removes it. */
+START_TEST(reinstall_follows_the_client)
+{
+	struct settings_edit e = SETTINGS_EDIT_INIT;
+	char *old = installed_for("{\"a\": 1}\n", BIN, OLD), *neu, *back;
+
+	neu = installed_for(old, BIN, NEW);
+	ck_assert_int_eq(count(neu, "\"PreSkillShellCommand\""), 1);
+	ck_assert_int_eq(settings_install(&e, neu, strlen(neu), BIN, "2.1.400"), 0);
+	ck_assert_int_eq(e.changed, 0);
+	settings_edit_free(&e);
+	back = installed_for(neu, BIN, OLD);
+	ck_assert_str_eq(back, old);
+	free(back);
+	back = installed_for(neu, BIN, NULL);
+	ck_assert_str_eq(back, old);
+	free(back);
+	free(neu);
+	free(old);
 }
 END_TEST
 
@@ -194,12 +335,12 @@ START_TEST(install_then_uninstall_gives_back_the_bytes)
 	const char *in = roundtrip_inputs[_i];
 	char *a = installed(in, BIN), *b, *c;
 
-	ck_assert_int_eq(count(a, "exec '" BIN), 6);
+	ck_assert_int_eq(count(a, "\"" BIN "/"), NALL);
 	b = uninstalled(a);
 	ck_assert_msg(strcmp(b, in) == 0, "input:\n%s\nafter install:\n%s\nafter uninstall:\n%s", in, a, b);
 	/* and the same through a reinstall into another prefix */
 	c = installed(a, BIN2);
-	ck_assert_int_eq(count(c, "exec " BIN2), 6);
+	ck_assert_int_eq(count(c, "\"" BIN2 "/"), NALL);
 	ck_assert_int_eq(count(c, BIN "/"), 0);
 	free(b);
 	b = uninstalled(c);
@@ -255,7 +396,7 @@ START_TEST(second_install_changes_nothing)
 	struct settings_edit e = SETTINGS_EDIT_INIT;
 	char *a = installed("{\"a\": 1}\n", BIN);
 
-	ck_assert_int_eq(settings_install(&e, a, strlen(a), BIN), 0);
+	ck_assert_int_eq(settings_install(&e, a, strlen(a), BIN, NEW), 0);
 	ck_assert_int_eq(e.changed, 0);
 	ck_assert_ptr_null(e.text);
 	ck_assert_str_eq(e.log, "");
@@ -291,7 +432,7 @@ START_TEST(shared_group_keeps_the_users_hook)
 	ck_assert_str_eq(u, want);
 	ck_assert_int_eq(count(a, "/old/"), 0);
 	ck_assert_int_eq(count(a, "\"mine\""), 1);
-	ck_assert_int_eq(count(a, "pretooluse-lock"), 1);
+	ck_assert_int_eq(count(a, "pretooluse-lock"), 2);	/* PreToolUse, PreSkillShellCommand */
 	b = uninstalled(a);
 	ck_assert_str_eq(b, want);
 	free(u);
@@ -309,7 +450,7 @@ START_TEST(stale_registration_is_replaced_not_duplicated)
 	ck_assert_ptr_nonnull(p);
 	p[12] = '9';
 	b = installed(a, BIN);
-	ck_assert_int_eq(count(b, "pretooluse-lock"), 1);
+	ck_assert_int_eq(count(b, "pretooluse-lock"), 2);
 	ck_assert_int_eq(count(b, "session-start"), 1);
 	ck_assert_int_eq(count(b, "\"timeout\": 9"), 0);
 	free(a);
@@ -331,6 +472,7 @@ START_TEST(invalid_settings_are_refused)
 		"{\"hooks\": {\"Stop\": [], \"Stop\": []}}",
 		"{\"hooks\": {\"Stop\": [{\"hooks\": [], \"hooks\": []}]}}",
 		"{\"hooks\": {\"Stop\": [{\"hooks\": [{\"command\": \"a\", \"command\": \"b\"}]}]}}",
+		"{\"hooks\": {\"Stop\": [{\"hooks\": [{\"command\": \"a\", \"args\": [], \"args\": []}]}]}}",
 	};
 	size_t i;
 
@@ -349,7 +491,7 @@ START_TEST(duplicate_hooks_are_refused_even_when_up_to_date)
 	b = malloc(n + 32);
 	memcpy(b, a, n + 1);
 	strcpy(strrchr(b, '}'), ", \"hooks\": {}}");
-	ck_assert_int_ne(settings_install(&e, b, strlen(b), BIN), 0);
+	ck_assert_int_ne(settings_install(&e, b, strlen(b), BIN, NEW), 0);
 	ck_assert_str_eq(err_last(), "the top level has the key \"hooks\" twice");
 	ck_assert_int_ne(settings_uninstall(&e, b, strlen(b)), 0);
 	free(a);
@@ -414,11 +556,11 @@ remove_dir(void)
 }
 
 static char *
-check(const char *text, const char *bindir, int *n)
+check(const char *text, const char *bindir, const char *client, int *n)
 {
 	char *out = NULL;
 
-	ck_assert_msg(settings_check(&out, n, text, text ? strlen(text) : 0, bindir) == 0,
+	ck_assert_msg(settings_check(&out, n, text, text ? strlen(text) : 0, bindir, client) == 0,
 	    "check failed: %s", err_last());
 	return out;
 }
@@ -430,13 +572,21 @@ START_TEST(check_passes_what_install_writes)
 
 	make_bindir();
 	t = installed("{\"a\": 1}", dir);
-	r = check(t, dir, &n);
+	r = check(t, dir, NEW, &n);
 	ck_assert_msg(n == 0, "problems:\n%s", r);
 	ck_assert_str_eq(r, "");
 	free(r);
-	r = check(t, "/elsewhere", &n);
-	ck_assert_int_eq(n, 6);
-	ck_assert_int_eq(count(r, "is not in '/elsewhere'"), 6);
+	r = check(t, dir, NULL, &n);
+	ck_assert_msg(n == 0, "problems:\n%s", r);
+	free(r);
+	r = check(t, "/elsewhere", NEW, &n);
+	ck_assert_int_eq(n, NALL);
+	ck_assert_int_eq(count(r, "is not in '/elsewhere'"), NALL);
+	free(r);
+	free(t);
+	t = installed_for("{\"a\": 1}", dir, OLD);
+	r = check(t, dir, OLD, &n);
+	ck_assert_msg(n == 0, "problems:\n%s", r);
 	free(r);
 	free(t);
 	remove_dir();
@@ -453,7 +603,7 @@ START_TEST(check_reports_each_problem)
 	char *r;
 	int n;
 
-	r = check(text, NULL, &n);
+	r = check(text, NULL, NULL, &n);
 	ck_assert_msg(strstr(r, "\"disableAllHooks\" is true") != NULL, "%s", r);
 	ck_assert_msg(strstr(r, "PreToolUse: pretooluse-lock has no timeout") != NULL, "%s", r);
 	ck_assert_msg(strstr(r, "PreToolUse: matcher 'Edit|Write' misses NotebookEdit, Bash\n") != NULL, "%s", r);
@@ -478,9 +628,57 @@ START_TEST(check_of_nothing_lists_every_event)
 	char *r;
 	int n;
 
-	r = check(NULL, NULL, &n);
-	ck_assert_int_eq(n, (int)settings_nhooks);
-	ck_assert_int_eq(count(r, "is not registered"), (int)settings_nhooks);
+	r = check(NULL, NULL, NEW, &n);
+	ck_assert_int_eq(n, NALL);
+	ck_assert_int_eq(count(r, "is not registered"), NALL);
+	ck_assert_int_eq(count(r, "PreSkillShellCommand: pretooluse-lock is not registered"), 1);
+	free(r);
+	/* an old or unknown client does not need what it does not have */
+	r = check(NULL, NULL, OLD, &n);
+	ck_assert_int_eq(n, NBASE);
+	ck_assert_int_eq(count(r, "PreSkillShellCommand"), 0);
+	free(r);
+	r = check(NULL, NULL, NULL, &n);
+	ck_assert_int_eq(n, NBASE);
+	free(r);
+}
+END_TEST
+
+/* The entry that makes 2.1.330 show a Settings Warning at every start is called out. */
+START_TEST(check_calls_out_an_event_the_client_lacks)
+{
+	char *t = installed(NULL, "/bin"), *r;
+	int n;
+
+	r = check(t, NULL, OLD, &n);
+	ck_assert_int_eq(count(r, "PreSkillShellCommand: Claude Code 2.1.330 does not have this event"), 1);
+	ck_assert_int_eq(count(r, "Settings Warning"), 1);
+	ck_assert_int_eq(count(r, "is not registered"), 0);
+	free(r);
+	r = check(t, NULL, NULL, &n);
+	ck_assert_int_eq(count(r, "Settings Warning"), 0);
+	ck_assert_int_eq(count(r, "is not registered"), 0);
+	free(r);
+	free(t);
+}
+END_TEST
+
+/* PreSkillShellCommand's input says tool_name "Bash": a matcher must let that through. */
+START_TEST(check_skill_matcher_must_match_bash)
+{
+	const char *ok = "{\"hooks\": {\"PreSkillShellCommand\": [{\"matcher\": \"Bash\", \"hooks\": "
+	    "[{\"type\": \"command\", \"command\": \"/bin/pretooluse-lock\", \"args\": [], \"timeout\": 10}]}]}}";
+	const char *bad = "{\"hooks\": {\"PreSkillShellCommand\": [{\"matcher\": \"Write\", \"hooks\": "
+	    "[{\"type\": \"command\", \"command\": \"/bin/pretooluse-lock\", \"args\": [], \"timeout\": 10}]}]}}";
+	char *r;
+	int n;
+
+	r = check(ok, NULL, NEW, &n);
+	ck_assert_int_eq(count(r, "PreSkillShellCommand: matcher"), 0);
+	ck_assert_int_eq(count(r, "PreSkillShellCommand: pretooluse-lock is not registered"), 0);
+	free(r);
+	r = check(bad, NULL, NEW, &n);
+	ck_assert_int_eq(count(r, "PreSkillShellCommand: matcher 'Write' misses Bash\n"), 1);
 	free(r);
 }
 END_TEST
@@ -490,7 +688,7 @@ START_TEST(check_refuses_what_install_refuses)
 	char *out = NULL;
 	int n;
 
-	ck_assert_int_ne(settings_check(&out, &n, "{\"hooks\": []}", 13, NULL), 0);
+	ck_assert_int_ne(settings_check(&out, &n, "{\"hooks\": []}", 13, NULL, NEW), 0);
 	ck_assert_ptr_null(out);
 }
 END_TEST
@@ -547,7 +745,7 @@ update(const char *path)
 	int r;
 
 	ck_assert_int_eq(settings_load(&f, path), 0);
-	ck_assert_int_eq(settings_install(&e, f.text, f.len, BIN), 0);
+	ck_assert_int_eq(settings_install(&e, f.text, f.len, BIN, NEW), 0);
 	ck_assert(e.changed);
 	r = settings_store(&f, path, e.text, e.len);
 	settings_edit_free(&e);
@@ -694,7 +892,7 @@ START_TEST(store_refuses_a_file_changed_meanwhile)
 	snprintf(path, sizeof(path), "%s/s.json", dir);
 	spit(path, "{}", 0600);
 	ck_assert_int_eq(settings_load(&f, path), 0);
-	ck_assert_int_eq(settings_install(&e, f.text, f.len, BIN), 0);
+	ck_assert_int_eq(settings_install(&e, f.text, f.len, BIN, NEW), 0);
 	spit(path, "{\"someone\": \"else\"}", 0600);
 	ck_assert_int_ne(settings_store(&f, path, e.text, e.len), 0);
 	ck_assert_ptr_nonnull(strstr(err_last(), "changed while being edited"));
@@ -725,11 +923,17 @@ suite(void)
 	Suite *s = suite_create("settings");
 	TCase *tc = tcase_create("settings");
 
-	tcase_add_test(tc, command_quotes_only_when_needed);
-	tcase_add_test(tc, command_path_undoes_quoting);
+	tcase_add_test(tc, command_is_the_plain_path);
+	tcase_add_loop_test(tc, command_path_undoes_quoting, 0,
+	    (int)(sizeof(shell_commands) / sizeof(shell_commands[0])));
+	tcase_add_test(tc, exec_form_is_ours_by_the_path);
 	tcase_add_test(tc, ours_is_the_basename_of_the_first_word);
 	tcase_add_test(tc, template_file_is_the_table);
 	tcase_add_test(tc, new_file_has_every_event_once);
+	tcase_add_test(tc, shell_form_is_ours);
+	tcase_add_test(tc, exec_form_is_up_to_date_only_with_no_args);
+	tcase_add_test(tc, newer_events_only_for_a_client_that_has_them);
+	tcase_add_test(tc, reinstall_follows_the_client);
 	tcase_add_loop_test(tc, install_then_uninstall_gives_back_the_bytes, 0,
 	    (int)(sizeof(roundtrip_inputs) / sizeof(roundtrip_inputs[0])));
 	tcase_add_test(tc, emptied_containers_go_away);
@@ -745,6 +949,8 @@ suite(void)
 	tcase_add_test(tc, check_passes_what_install_writes);
 	tcase_add_test(tc, check_reports_each_problem);
 	tcase_add_test(tc, check_of_nothing_lists_every_event);
+	tcase_add_test(tc, check_calls_out_an_event_the_client_lacks);
+	tcase_add_test(tc, check_skill_matcher_must_match_bash);
 	tcase_add_test(tc, check_refuses_what_install_refuses);
 	tcase_add_test(tc, store_creates_dir_and_file_private);
 	tcase_add_test(tc, store_keeps_mode_and_backs_up);

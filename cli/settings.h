@@ -11,16 +11,35 @@
  *	struct settings_file f = SETTINGS_FILE_INIT;
  *	struct settings_edit e = SETTINGS_EDIT_INIT;
  *	settings_load(&f, path);
- *	settings_install(&e, f.text, f.len, bindir);   (or settings_uninstall)
+ *	settings_install(&e, f.text, f.len, bindir, client);   (or settings_uninstall)
  *	if (e.changed)
  *		settings_store(&f, path, e.text, e.len);
  *	settings_edit_free(&e); settings_file_free(&f);
  *
+ * The two forms of a hook. Install writes the exec form,
+ *	{"type": "command", "command": "BINDIR/pretooluse-lock", "args": [], "timeout": 10}
+ * which the client runs with no shell between it and the program (measured
+ * in both 2.1.330 and 2.1.332: the hook's parent is the claude process, and
+ * it costs the client less than "exec BINDIR/..." run by /bin/sh -c: see
+ * bench/RESULTS.md, "Hook cost as the client sees it"). The shell form
+ * ("command" without "args": a /bin/sh command line) is read too: earlier
+ * versions of install wrote `exec BINDIR/...`, and people write it by hand.
+ *
  * What is ours. A hook entry (an object in a group's "hooks" array) is
- * ours when the first word of its "command" -- after an `exec ` prefix,
- * with shell quotes removed -- has one of our four hook programs as its
- * basename, whatever directory it names. So a reinstall into another
- * prefix replaces our entries and never adds a second set.
+ * ours when the program it runs has one of our four hook programs as its
+ * basename, whatever directory it names: in the exec form the "command"
+ * itself, a path; in the shell form the first word of the "command" --
+ * after an `exec ` prefix, with shell quotes removed. So a reinstall into
+ * another prefix, or from one form to the other, replaces our entries and
+ * never adds a second set.
+ *
+ * Client versions. An event newer than the oldest supported client
+ * (settings_hook.since) is registered only for a client that has it: an
+ * older one ignores the entry and shows the user a "Settings Warning" at
+ * every interactive start. The client version is the caller's to find
+ * (client.h); NULL means unknown, and then install registers only what
+ * every client has, while check neither requires nor refuses the newer
+ * events.
  *
  * How bytes are kept. The text is validated twice (a strict JSON scanner
  * and cJSON) and then edited in place: every change is the insertion of a
@@ -62,9 +81,11 @@
 struct settings_hook {
 	const char *event;
 	const char *matcher;	/* NULL: the group has no "matcher" key */
+	const char *const *tools;	/* tools a matcher must not miss; NULL: it must match all */
 	const char *program;	/* basename of the executable in bindir */
 	int timeout;		/* seconds, written as "timeout" */
 	int min_timeout;	/* seconds; check reports less than this */
+	const char *since;	/* the first client version with the event; NULL: every one */
 };
 
 /*
@@ -78,6 +99,9 @@ extern const size_t settings_nhooks;
 /* The four hook program names, NULL-terminated. */
 extern const char *const settings_programs[];
 
+/* Does a client of this version (NULL: unknown) have the event of h? */
+int settings_client_has(const struct settings_hook *h, const char *client);
+
 /* The result of an edit: the new text and what changed, one line each. */
 struct settings_edit {
 	char *text;	/* NUL-terminated, owned; NULL when unchanged */
@@ -90,39 +114,49 @@ struct settings_edit {
 void settings_edit_free(struct settings_edit *e);
 
 /*
- * Returns the command that runs program in bindir, newly allocated:
- * "exec " and the path, in single quotes when it holds anything but
- * [A-Za-z0-9_@%+=:,./-] (an embedded ' becomes '\''). bindir must not end
+ * Returns the exec-form "command" that runs program in bindir, newly
+ * allocated: the path, as it is (no shell reads it). bindir must not end
  * in '/'. Returns NULL only when out of memory.
  */
 char *settings_command(const char *bindir, const char *program);
 
 /*
- * Copies the executable named by a hook command into out: its first shell
- * word, skipping an `exec` word, with quotes and backslashes removed.
- * Returns 0, or -1 when there is no word or it does not fit in cap bytes.
- * Does not expand $VARIABLES. Cannot fail otherwise.
+ * Copies the executable named by a shell-form hook command into out: its
+ * first shell word, skipping an `exec` word, with quotes and backslashes
+ * removed. Returns 0, or -1 when there is no word or it does not fit in
+ * cap bytes. Does not expand $VARIABLES. Cannot fail otherwise.
  */
 int settings_command_path(char *out, size_t cap, const char *command);
 
 /*
- * Returns the name of our hook program that command runs (an element of
- * settings_programs), or NULL when the command is not ours.
+ * The same for an entry in either form: with exec_form (the entry has an
+ * "args" array) the command is the path itself.
  */
+int settings_entry_path(char *out, size_t cap, const char *command, int exec_form);
+
+/*
+ * Returns the name of our hook program that an entry's command runs (an
+ * element of settings_programs), or NULL when it is not ours (or NULL).
+ * settings_command_program() is the same for a shell-form command.
+ */
+const char *settings_entry_program(const char *command, int exec_form);
 const char *settings_command_program(const char *command);
 
 /*
  * Merges our registration, for programs in the directory bindir (absolute
- * for real use; settings/hooks.json is made with "@BINDIR@"),
+ * for real use; settings/hooks.json is made with "@BINDIR@") and a client
+ * of version client (NULL: unknown, so only the events every client has),
  * into the settings text (len bytes; text NULL or only white space: no
  * settings yet). Our entries that differ from the wanted ones, wherever
- * they are, are removed, and one group per event is appended. When the
- * text already holds exactly the wanted registration, out->changed is 0
- * and out->text NULL. Returns 0, or -1 (out left empty) when the text is
- * not a JSON object, "hooks" is not an object, an event we register is not
- * an array, a key we need appears twice, or memory runs out.
+ * they are and in either form, are removed, and one group per event is
+ * appended. When the text already holds exactly the wanted registration,
+ * out->changed is 0 and out->text NULL. Returns 0, or -1 (out left empty)
+ * when the text is not a JSON object, "hooks" is not an object, an event
+ * we register is not an array, a key we need appears twice, or memory runs
+ * out.
  */
-int settings_install(struct settings_edit *out, const char *text, size_t len, const char *bindir);
+int settings_install(struct settings_edit *out, const char *text, size_t len, const char *bindir,
+    const char *client);
 
 /*
  * Removes every entry of ours from the text, and any group, event array or
@@ -132,17 +166,20 @@ int settings_install(struct settings_edit *out, const char *text, size_t len, co
 int settings_uninstall(struct settings_edit *out, const char *text, size_t len);
 
 /*
- * Inspects a registration and writes one line per problem into *out
- * (newly allocated, "" when none) and their number into *nproblems:
- * an event of ours not registered, the lock registered without the release
- * hooks, an entry of ours on a foreign event, a duplicate, a timeout
- * missing or below min_timeout, a PreToolUse matcher that misses one of
- * the file-changing tools, a program that is missing, not executable or
- * (with bindir non-NULL) not in bindir, hooks disabled by
+ * Inspects a registration (in either form) and writes one line per problem
+ * into *out (newly allocated, "" when none) and their number into
+ * *nproblems: an event of ours not registered (of the events a client of
+ * version client has; NULL: unknown, the events every client has), an
+ * event registered that that client does not have, the lock registered
+ * without the release hooks, an entry of ours on a foreign event, a
+ * duplicate, a timeout missing or below min_timeout, a matcher that misses
+ * one of the file-changing tools, a program that is missing, not
+ * executable or (with bindir non-NULL) not in bindir, hooks disabled by
  * "disableAllHooks". text NULL means the file does not exist. Returns 0, or
  * -1 when the text is not valid settings (as settings_install).
  */
-int settings_check(char **out, int *nproblems, const char *text, size_t len, const char *bindir);
+int settings_check(char **out, int *nproblems, const char *text, size_t len, const char *bindir,
+    const char *client);
 
 /* A settings file as read, to be replaced later. */
 struct settings_file {

@@ -44,20 +44,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "err.h"
 #include "settings.h"
 #include "sys.h"
 
 #define TOOL_MATCHER "Edit|Write|MultiEdit|NotebookEdit|Bash"
 
+/* The tools that change files, which a tool event's matcher must not miss. */
+static const char *const writing_tools[] = { "Edit", "Write", "NotebookEdit", "Bash", NULL };
+/* A skill's shell command comes with tool_name "Bash". */
+static const char *const skill_tools[] = { "Bash", NULL };
+
 const struct settings_hook settings_hooks[] = {
-	{ "SessionStart", NULL, "session-start", 10, 2 },
-	{ "PreToolUse", TOOL_MATCHER, "pretooluse-lock", 10, 2 },
-	{ "PostToolUse", TOOL_MATCHER, "posttooluse-refresh", 5, 2 },
-	{ "PostToolUseFailure", TOOL_MATCHER, "posttooluse-refresh", 5, 2 },
-	{ "Stop", NULL, "stop-release", 5, 2 },
+	{ "SessionStart", NULL, NULL, "session-start", 10, 2, NULL },
+	{ "PreToolUse", TOOL_MATCHER, writing_tools, "pretooluse-lock", 10, 2, NULL },
+	/* the `!`cmd`` of skills and slash commands; older clients warn about it */
+	{ "PreSkillShellCommand", NULL, skill_tools, "pretooluse-lock", 10, 2, "2.1.332" },
+	{ "PostToolUse", TOOL_MATCHER, writing_tools, "posttooluse-refresh", 5, 2, NULL },
+	{ "PostToolUseFailure", TOOL_MATCHER, writing_tools, "posttooluse-refresh", 5, 2, NULL },
+	{ "Stop", NULL, NULL, "stop-release", 5, 2, NULL },
 	/* more than the 1.5 s SessionEnd budget, which a declared timeout raises */
-	{ "SessionEnd", NULL, "stop-release", 5, 2 },
+	{ "SessionEnd", NULL, NULL, "stop-release", 5, 2, NULL },
 };
 const size_t settings_nhooks = sizeof(settings_hooks) / sizeof(settings_hooks[0]);
 
@@ -65,8 +73,11 @@ const char *const settings_programs[] = {
 	"pretooluse-lock", "posttooluse-refresh", "stop-release", "session-start", NULL,
 };
 
-/* The tools that change files, which a PreToolUse matcher must not miss. */
-static const char *const writing_tools[] = { "Edit", "Write", "NotebookEdit", "Bash", NULL };
+int
+settings_client_has(const struct settings_hook *h, const char *client)
+{
+	return h->since == NULL || (client != NULL && client_compare(client, h->since) >= 0);
+}
 
 #define MAX_DEPTH 1000	/* as cJSON's CJSON_NESTING_LIMIT */
 
@@ -150,47 +161,15 @@ sb_free(struct sb *b)
 
 /* --- commands -------------------------------------------------------------- */
 
-static int
-shell_safe(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789_@%+=:,./-", *s) == NULL)
-			return 0;
-	return 1;
-}
-
 char *
 settings_command(const char *bindir, const char *program)
 {
-	struct sb b = SB_INIT;
-	char *path;
-	const char *p;
 	size_t n = strlen(bindir) + strlen(program) + 2;
+	char *path = malloc(n);
 
-	if ((path = malloc(n)) == NULL)
-		return NULL;
-	snprintf(path, n, "%s/%s", bindir, program);
-	sb_adds(&b, "exec ");
-	if (shell_safe(path)) {
-		sb_adds(&b, path);
-	} else {
-		sb_adds(&b, "'");
-		for (p = path; *p != '\0'; p++)
-			if (*p == '\'')
-				sb_adds(&b, "'\\''");
-			else
-				sb_add(&b, p, 1);
-		sb_adds(&b, "'");
-	}
-	free(path);
-	if (sb_finish(&b) != 0) {
-		sb_free(&b);
-		return NULL;
-	}
-	return b.p;
+	if (path != NULL)
+		snprintf(path, n, "%s/%s", bindir, program);
+	return path;
 }
 
 /*
@@ -258,14 +237,25 @@ settings_command_path(char *out, size_t cap, const char *command)
 	return r == 1 && out[0] != '\0' ? 0 : -1;
 }
 
+int
+settings_entry_path(char *out, size_t cap, const char *command, int exec_form)
+{
+	if (!exec_form)
+		return settings_command_path(out, cap, command);
+	if (command[0] == '\0' || strlen(command) >= cap)
+		return -1;
+	memcpy(out, command, strlen(command) + 1);
+	return 0;
+}
+
 const char *
-settings_command_program(const char *command)
+settings_entry_program(const char *command, int exec_form)
 {
 	char path[PATH_MAX];
 	const char *base;
 	size_t i;
 
-	if (command == NULL || settings_command_path(path, sizeof(path), command) != 0)
+	if (command == NULL || settings_entry_path(path, sizeof(path), command, exec_form) != 0)
 		return NULL;
 	base = strrchr(path, '/');
 	base = base != NULL ? base + 1 : path;
@@ -273,6 +263,12 @@ settings_command_program(const char *command)
 		if (strcmp(base, settings_programs[i]) == 0)
 			return settings_programs[i];
 	return NULL;
+}
+
+const char *
+settings_command_program(const char *command)
+{
+	return settings_entry_program(command, 0);
 }
 
 /* --- the strict scanner -------------------------------------------------- */
@@ -847,6 +843,7 @@ build_group(const struct settings_hook *h, const char *bindir)
 	    (h->matcher == NULL || cJSON_AddStringToObject(g, "matcher", h->matcher) != NULL) &&
 	    cJSON_AddStringToObject(e, "type", "command") != NULL &&
 	    cJSON_AddStringToObject(e, "command", cmd) != NULL &&
+	    cJSON_AddArrayToObject(e, "args") != NULL &&
 	    cJSON_AddNumberToObject(e, "timeout", h->timeout) != NULL &&
 	    cJSON_AddItemToArray(arr, e);
 
@@ -865,21 +862,43 @@ build_group(const struct settings_hook *h, const char *bindir)
 	return g;
 }
 
-/* The command string of an entry, or NULL. Refuses two "command" keys. */
+/*
+ * The command string of an entry, or NULL; *exec_form says it has an
+ * "args" array (the client then runs the command itself, no shell). Sets
+ * *dup on two "command" or two "args" keys, which cJSON and the client
+ * would read differently.
+ */
 static const char *
-entry_command(const cJSON *entry, int *dup)
+entry_command(const cJSON *entry, int *dup, int *exec_form)
 {
-	const cJSON *c, *found = NULL;
+	const cJSON *c, *found = NULL, *args = NULL;
 
+	*exec_form = 0;
 	if (!cJSON_IsObject(entry))
 		return NULL;
-	for (c = entry->child; c != NULL; c = c->next)
+	for (c = entry->child; c != NULL; c = c->next) {
 		if (c->string != NULL && strcmp(c->string, "command") == 0) {
 			if (found != NULL)
 				*dup = 1;
 			found = c;
+		} else if (c->string != NULL && strcmp(c->string, "args") == 0) {
+			if (args != NULL)
+				*dup = 1;
+			args = c;
 		}
+	}
+	*exec_form = cJSON_IsArray(args);
 	return cJSON_IsString(found) ? found->valuestring : NULL;
+}
+
+/* Our program an entry runs, in either form, or NULL. */
+static const char *
+entry_program(const cJSON *entry, int *dup)
+{
+	int exec_form;
+	const char *cmd = entry_command(entry, dup, &exec_form);
+
+	return settings_entry_program(cmd, exec_form);
 }
 
 /*
@@ -909,7 +928,7 @@ strip_ours(cJSON *root)
 					continue;
 				for (e = m->child; e != NULL; e = ne) {
 					ne = e->next;
-					if (settings_command_program(entry_command(e, &dup)) != NULL)
+					if (entry_program(e, &dup) != NULL)
 						cJSON_Delete(cJSON_DetachItemViaPointer(m, e));
 				}
 				if (m->child == NULL)
@@ -988,12 +1007,13 @@ matcher_is_all(const cJSON *m)
 }
 
 /*
- * Is the tree registered exactly as install would leave it, for bindir?
- * Each registration once, in a group with the wanted matcher, with the
- * wanted command and timeout, and no other entry of ours anywhere.
+ * Is the tree registered exactly as install would leave it, for bindir and
+ * the client version (NULL: unknown)? Each registration the client has
+ * once, in exec form, in a group with the wanted matcher, with the wanted
+ * command and timeout, and no other entry of ours anywhere.
  */
 static int
-up_to_date(const cJSON *root, const char *bindir)
+up_to_date(const cJSON *root, const char *bindir, const char *client)
 {
 	const cJSON *hooks = cJSON_GetObjectItemCaseSensitive(root, "hooks");
 	const cJSON *ev, *g, *m, *e, *t;
@@ -1001,7 +1021,7 @@ up_to_date(const cJSON *root, const char *bindir)
 	const char *cmd, *prog;
 	size_t count[16] = { 0 }, i;
 	char *want;
-	int dup = 0, good;
+	int dup = 0, good, exec_form;
 
 	if (!cJSON_IsObject(hooks))
 		return 0;
@@ -1013,19 +1033,20 @@ up_to_date(const cJSON *root, const char *bindir)
 				if (strcmp(m->string, "hooks") != 0 || !cJSON_IsArray(m))
 					continue;
 				cJSON_ArrayForEach(e, m) {
-					cmd = entry_command(e, &dup);
-					if ((prog = settings_command_program(cmd)) == NULL)
+					cmd = entry_command(e, &dup, &exec_form);
+					if ((prog = settings_entry_program(cmd, exec_form)) == NULL)
 						continue;
-					if ((h = hook_for(ev->string, prog)) == NULL)
+					if ((h = hook_for(ev->string, prog)) == NULL ||
+					    !settings_client_has(h, client))
 						return 0;
 					if ((want = settings_command(bindir, prog)) == NULL)
 						return 0;
 					t = cJSON_GetObjectItemCaseSensitive(e, "type");
-					good = strcmp(cmd, want) == 0 &&
+					good = exec_form && strcmp(cmd, want) == 0 &&
+					    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(e, "args")) == 0 &&
 					    cJSON_IsString(t) && strcmp(t->valuestring, "command") == 0 &&
 					    cJSON_IsNumber(t = cJSON_GetObjectItemCaseSensitive(e, "timeout")) &&
-					    t->valuedouble == h->timeout &&
-					    !cJSON_HasObjectItem(e, "args");
+					    t->valuedouble == h->timeout;
 					free(want);
 					t = cJSON_GetObjectItemCaseSensitive(g, "matcher");
 					if (h->matcher != NULL)
@@ -1041,7 +1062,7 @@ up_to_date(const cJSON *root, const char *bindir)
 		}
 	}
 	for (i = 0; i < settings_nhooks; i++)
-		if (count[i] != 1)
+		if (count[i] != (settings_client_has(&settings_hooks[i], client) ? 1u : 0u))
 			return 0;
 	return 1;
 }
@@ -1151,15 +1172,17 @@ find_ours(struct where *w, const char *t, size_t len, int all)
 			for (ix = 0; ix < w->entries.n; ix++) {
 				const struct item *it = &w->entries.v[ix];
 				cJSON *e = cJSON_ParseWithLength(t + it->vstart, it->vend - it->vstart);
-				const char *cmd = entry_command(e, &dup);
+				int exec_form;
+				const char *cmd = entry_command(e, &dup, &exec_form);
+				const char *prog = settings_entry_program(cmd, exec_form);
 
 				if (dup) {
 					cJSON_Delete(e);
-					return err_set("a hook entry has the key \"command\" twice");
+					return err_set("a hook entry has the key \"command\" or \"args\" twice");
 				}
-				if (settings_command_program(cmd) != NULL && all) {
+				if (prog != NULL && all) {
 					found = 1;
-				} else if (settings_command_program(cmd) != NULL) {
+				} else if (prog != NULL) {
 					w->command = strdup(cmd);
 					w->event = key_dup(t, &w->hooks.v[ie]);
 					cJSON_Delete(e);
@@ -1305,7 +1328,8 @@ blank(const char *text, size_t len)
 
 /* Shared by install and uninstall: bindir NULL uninstalls. */
 static int
-edit(struct settings_edit *out, const char *text, size_t len, const char *bindir)
+edit(struct settings_edit *out, const char *text, size_t len, const char *bindir,
+    const char *client)
 {
 	struct sb t = SB_INIT, log = SB_INIT;
 	cJSON *root = NULL;
@@ -1328,12 +1352,13 @@ edit(struct settings_edit *out, const char *text, size_t len, const char *bindir
 		err_set("out of memory");
 		goto out;
 	}
-	if (root != NULL && bindir != NULL && up_to_date(root, bindir))
+	if (root != NULL && bindir != NULL && up_to_date(root, bindir, client))
 		goto unchanged;
 	if (remove_ours(&t, &log) != 0)
 		goto out;
 	for (i = 0; bindir != NULL && i < settings_nhooks; i++)
-		if (add_hook(&t, &settings_hooks[i], bindir, &log) != 0)
+		if (settings_client_has(&settings_hooks[i], client) &&
+		    add_hook(&t, &settings_hooks[i], bindir, &log) != 0)
 			goto out;
 	if (sb_finish(&log) != 0) {
 		err_set("out of memory");
@@ -1347,7 +1372,7 @@ edit(struct settings_edit *out, const char *text, size_t len, const char *bindir
 	cJSON_Delete(root);
 	root = parse_settings(t.p, t.len);
 	if (root == NULL || same_but_ours(text, len, t.p, t.len) != 1 ||
-	    (bindir != NULL ? !up_to_date(root, bindir) : has_ours(t.p, t.len) != 0)) {
+	    (bindir != NULL ? !up_to_date(root, bindir, client) : has_ours(t.p, t.len) != 0)) {
 		err_set("internal error: the edit would change other settings; nothing written");
 		goto out;
 	}
@@ -1369,17 +1394,18 @@ out:
 }
 
 int
-settings_install(struct settings_edit *out, const char *text, size_t len, const char *bindir)
+settings_install(struct settings_edit *out, const char *text, size_t len, const char *bindir,
+    const char *client)
 {
 	if (bindir == NULL || bindir[0] == '\0')
 		return err_set("no program directory");
-	return edit(out, text, len, bindir);
+	return edit(out, text, len, bindir, client);
 }
 
 int
 settings_uninstall(struct settings_edit *out, const char *text, size_t len)
 {
-	return edit(out, text, len, NULL);
+	return edit(out, text, len, NULL, NULL);
 }
 
 /* --- check ----------------------------------------------------------------- */
@@ -1425,16 +1451,17 @@ on_path(const char *name)
 }
 
 static void
-check_program(struct sb *b, int *np, const char *event, const char *cmd, const char *bindir)
+check_program(struct sb *b, int *np, const char *event, const char *cmd, int exec_form,
+    const char *bindir)
 {
 	char path[PATH_MAX], dir[PATH_MAX], *slash;
 	struct stat st;
 
-	if (settings_command_path(path, sizeof(path), cmd) != 0)
+	if (settings_entry_path(path, sizeof(path), cmd, exec_form) != 0)
 		return;
-	if (strpbrk(path, "$`") != NULL)
+	if (!exec_form && strpbrk(path, "$`") != NULL)
 		return;		/* expanded by the shell; cannot be checked here */
-	if (strncmp(path, "~/", 2) == 0 && getenv("HOME") != NULL) {
+	if (!exec_form && strncmp(path, "~/", 2) == 0 && getenv("HOME") != NULL) {
 		snprintf(dir, sizeof(dir), "%s%s", getenv("HOME"), path + 1);
 		snprintf(path, sizeof(path), "%s", dir);
 	}
@@ -1470,7 +1497,7 @@ check_program(struct sb *b, int *np, const char *event, const char *cmd, const c
 
 static void
 check_entry(struct sb *b, int *np, const char *event, const struct settings_hook *h,
-    const cJSON *group, const cJSON *e, const char *cmd, const char *bindir)
+    const cJSON *group, const cJSON *e, const char *cmd, int exec_form, const char *bindir)
 {
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(e, "timeout");
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(group, "matcher");
@@ -1490,28 +1517,29 @@ check_entry(struct sb *b, int *np, const char *event, const struct settings_hook
 		    h->program, to->valuedouble, h->min_timeout);
 		(*np)++;
 	}
-	if (h->matcher != NULL && !matcher_is_all(m) && cJSON_IsString(m)) {
-		for (i = 0; writing_tools[i] != NULL; i++) {
-			if (matcher_lists(m->valuestring, writing_tools[i]) != 0)
+	if (h->tools != NULL && !matcher_is_all(m) && cJSON_IsString(m)) {
+		for (i = 0; h->tools[i] != NULL; i++) {
+			if (matcher_lists(m->valuestring, h->tools[i]) != 0)
 				continue;
 			if (first)
 				sb_addf(b, "%s: matcher '%s' misses", event, m->valuestring);
-			sb_addf(b, "%s %s", first ? "" : ",", writing_tools[i]);
+			sb_addf(b, "%s %s", first ? "" : ",", h->tools[i]);
 			first = 0;
 		}
 		if (!first) {
 			sb_adds(b, "\n");
 			(*np)++;
 		}
-	} else if (h->matcher == NULL && strcmp(event, "Stop") != 0 && !matcher_is_all(m)) {
+	} else if (h->tools == NULL && strcmp(event, "Stop") != 0 && !matcher_is_all(m)) {
 		sb_addf(b, "%s: a matcher limits %s to some of these events\n", event, h->program);
 		(*np)++;
 	}
-	check_program(b, np, event, cmd, bindir);
+	check_program(b, np, event, cmd, exec_form, bindir);
 }
 
 int
-settings_check(char **out, int *nproblems, const char *text, size_t len, const char *bindir)
+settings_check(char **out, int *nproblems, const char *text, size_t len, const char *bindir,
+    const char *client)
 {
 	struct sb b = SB_INIT;
 	cJSON *root = NULL;
@@ -1519,7 +1547,7 @@ settings_check(char **out, int *nproblems, const char *text, size_t len, const c
 	const struct settings_hook *h;
 	const char *cmd, *prog;
 	size_t count[16] = { 0 }, i, j;
-	int np = 0, dup = 0;
+	int np = 0, dup = 0, exec_form;
 
 	*out = NULL;
 	*nproblems = 0;
@@ -1551,12 +1579,20 @@ settings_check(char **out, int *nproblems, const char *text, size_t len, const c
 				if (!cJSON_IsObject(g) || strcmp(m->string, "hooks") != 0)
 					continue;
 				cJSON_ArrayForEach(e, m) {
-					cmd = entry_command(e, &dup);
-					if ((prog = settings_command_program(cmd)) == NULL)
+					cmd = entry_command(e, &dup, &exec_form);
+					if ((prog = settings_entry_program(cmd, exec_form)) == NULL)
 						continue;
 					if ((h = hook_for(ev->string, prog)) == NULL) {
 						sb_addf(&b, "%s: runs %s, which does not belong to this event\n",
 						    ev->string, prog);
+						np++;
+						continue;
+					}
+					if (client != NULL && !settings_client_has(h, client)) {
+						sb_addf(&b, "%s: Claude Code %s does not have this event (%s and "
+						    "later do): it ignores the entry and its terminal shows a "
+						    "Settings Warning at every start\n", ev->string, client,
+						    h->since);
 						np++;
 						continue;
 					}
@@ -1565,13 +1601,13 @@ settings_check(char **out, int *nproblems, const char *text, size_t len, const c
 						    ev->string, prog);
 						np++;
 					}
-					check_entry(&b, &np, ev->string, h, g, e, cmd, bindir);
+					check_entry(&b, &np, ev->string, h, g, e, cmd, exec_form, bindir);
 				}
 			}
 		}
 	}
 	for (i = 0; i < settings_nhooks; i++) {
-		if (count[i] > 0)
+		if (count[i] > 0 || !settings_client_has(&settings_hooks[i], client))
 			continue;
 		sb_addf(&b, "%s: %s is not registered\n", settings_hooks[i].event,
 		    settings_hooks[i].program);
