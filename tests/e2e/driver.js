@@ -979,6 +979,91 @@ group(['11'], async () => {
 	return [{ id: '11', title: 'a background Bash command: the lock is kept at Stop while it runs, and released at the Stop of the turn its end starts', check: c }];
 });
 
+// 12: the blocked-session loop (issue 9). A holds the workspace inside a
+// long Bash call; B's Write is blocked with a reason that names A, says A is
+// running a Bash command and gives the one command to run; B looks
+// (`session-lock status` through Bash, read-only while blocked), then runs
+// that command, which queues B; A's next PostToolUse tells A that B waits;
+// A's turn ends; B's wait takes the lock for B and B's retried Write passes
+// in the same turn.
+group(['12'], async () => {
+	const c = new Check();
+	const home = makeHome('s12');
+	await installHooks(home);
+	const ws = makeWs('s12');
+	const go = path.join(RUN, 's12', 'go');
+	const sl = path.join(PREFIX, 'bin', 'session-lock');
+	const waitCmd = `${sl} wait '${ws}'`;
+	const hold = `for i in $(seq 1 1200); do [ -e ${go} ] && break; sleep 0.1; done; echo done > ${ws}/holder.txt`;
+	const ma = script('s12a', [
+		{ tool: 'Write', input: { file_path: `${ws}/a.txt`, content: 'from A\n' } },
+		{ tool: 'Bash', input: { command: hold, description: 'long mutating call', timeout: 150000 } },
+	]);
+	const mb = script('s12b', [
+		{ tool: 'Write', input: { file_path: `${ws}/b.txt`, content: 'from B\n' } },
+		{ tool: 'Bash', input: { command: `${sl} status`, description: 'who holds the workspace' } },
+		{ tool: 'Bash', input: { command: waitCmd, description: 'wait for the lock', timeout: 120000 } },
+		{ tool: 'Write', input: { file_path: `${ws}/b.txt`, content: 'from B\n' } },
+	]);
+	const limitMs = 200000;
+	const A = startClaude({ tag: 's12a', home, ws, prompt: `hold the lock ${ma}`, limitMs });
+	let B = null;
+	try {
+		await waitFor(() => {
+			const l = readLock(home, ws);
+			return l && l.pid === A.pid && served('s12a', 1) && bashRunning('s12a');
+		}, 60000, `session A (pid ${A.pid}) to hold the lock inside its long Bash call`);
+		B = startClaude({ tag: 's12b', home, ws, prompt: `write, then wait your turn ${mb}`, limitMs });
+		const queue = lockPath(home, ws).replace(/\.json$/, '.queue');
+		await waitFor(() => (read(queue) || '').trim().length > 0, 120000, 'session B\'s `session-lock wait` to join the queue');
+	} catch (e) {
+		c.ok(false, e.message);
+	}
+	fs.writeFileSync(go, '');
+	const ra = await A.done;
+	finishedOk(c, ra, 'session A');
+	const rb = B ? await B.done : null;
+	if (rb) finishedOk(c, rb, 'session B');
+	// B's first Write: blocked, the reason written for the model.
+	const tw = toolResult('s12b', 0);
+	if (c.ok(tw, 'session B sent no tool_result for its first Write')) {
+		c.ok(tw.isError, `B's first Write was not refused: ${short(tw.text)}`);
+		c.ok(/^PreToolUse:Write hook error: Parallel session lock: /.test(tw.text), `B's reason has the command path in front, or another start: ${short(tw.text)}`);
+		c.ok(word(A.pid).test(tw.text), `B's reason does not name A's pid ${A.pid}: ${short(tw.text)}`);
+		c.ok(tw.text.includes('running a Bash command for'), `B's reason does not say A is running a Bash command: ${short(tw.text)}`);
+		c.ok(tw.text.includes(`Next: run \`${waitCmd}\``), `B's reason does not give the wait command ${waitCmd}: ${short(tw.text)}`);
+		c.ok(!/release/.test(tw.text), `B's reason gives advice that cannot work: ${short(tw.text)}`);
+		c.note(`model saw: ${short(tw.text, 700)}`);
+	}
+	// B looks while blocked: status runs through the Bash tool.
+	const ts = toolResult('s12b', 1);
+	if (c.ok(ts, 'session B sent no tool_result for `session-lock status`')) {
+		// It ran (not refused by the hook) and says who holds; its exit status 1 ("held") shows as "Exit code 1".
+		c.ok(!/hook error/.test(ts.text) && /verdict:\s+held/.test(ts.text) && word(A.pid).test(ts.text), `B's \`session-lock status\` did not run or did not say held by A: ${short(ts.text)}`);
+	}
+	// B's wait: returned 0 with the lock now B's.
+	const tq = toolResult('s12b', 2);
+	if (c.ok(tq, 'session B sent no tool_result for `session-lock wait`')) {
+		c.ok(!tq.isError && tq.text.includes('is now this session\'s'), `B's wait did not take the lock: ${short(tq.text)}`);
+		c.note(`wait printed: ${short(tq.text.trim(), 200)}`);
+	}
+	// B's retried Write, same turn: passes.
+	const tw2 = toolResult('s12b', 3);
+	if (c.ok(tw2, 'session B sent no tool_result for its retried Write')) {
+		c.ok(!tw2.isError, `B's retried Write was refused: ${short(tw2.text)}`);
+	}
+	c.ok(read(`${ws}/b.txt`) === 'from B\n', 'b.txt was not written by B\'s retried Write');
+	c.ok(read(`${ws}/holder.txt`) === 'done\n', 'A\'s long Bash call did not complete');
+	// A heard that B waits (PostToolUse additionalContext of its long call).
+	const heard = requests('s12a').map((e) => JSON.stringify(e.body && e.body.messages)).find((t) => t && t.includes('has been waiting since'));
+	if (c.ok(heard, 'session A was never told that session B waits')) {
+		const i = heard.indexOf('claude-session-lock: session ');
+		c.note(`holder saw: ${short(heard.slice(i, i + 300), 300)}`);
+	}
+	c.ok(!exists(lockPath(home, ws)), `the lock is still held after both sessions: ${short(read(lockPath(home, ws)))}`);
+	return [{ id: '12', title: 'a blocked session runs the wait from its reason, the holder hears it waits, and the blocked Write passes in the same turn once the holder\'s turn ends', check: c }];
+});
+
 // --------------------------------------------------------------------- main
 
 async function main() {
