@@ -58,6 +58,7 @@ fx() {	# fx NAME SESSION > file
 fx PreToolUse.Write me > "$SB/pre"
 fx PreToolUse.Bash me > "$SB/pre-bash"
 fx PostToolUse.Write me > "$SB/post"
+fx PostToolUse.Bash me > "$SB/post-bash"
 fx Stop me > "$SB/stop"
 fx PreToolUse.Write other > "$SB/pre-other"
 fx Stop other > "$SB/stop-other"
@@ -98,6 +99,12 @@ scenarios() {	# scenarios SUFFIX
 	"$ROOT/build/test/tools/crit_record" make --sid me --pid "$ME" --ws "$WS" --age 3000 > "$SB/aged" 2>/dev/null ||
 		sed -e 's/"renewed_boot_ms":[0-9]*/"renewed_boot_ms":1/' "$SB/held-by-me" > "$SB/aged"
 	CLAUDE_PID=$ME row "PostToolUse refresh (renewal written)$s" -i "$SB/post" -s "$SB/aged" -d "$LF" -- "$B/posttooluse-refresh"
+	cp "$SB/held-by-me" "$LF"
+	# A changing Bash call marks the holder busy (one write), its PostToolUse clears it (another).
+	CLAUDE_PID=$ME row "PreToolUse Bash, a new call (busy mark written)$s" -i "$SB/pre-bash" -s "$SB/held-by-me" -d "$LF" -- "$B/pretooluse-lock"
+	CLAUDE_PID=$ME "$B/pretooluse-lock" < "$SB/pre-bash"
+	cp "$LF" "$SB/busy-by-me"
+	CLAUDE_PID=$ME row "PostToolUse Bash, its call ended (busy mark cleared)$s" -i "$SB/post-bash" -s "$SB/busy-by-me" -d "$LF" -- "$B/posttooluse-refresh"
 	cp "$SB/held-by-me" "$LF"
 	CLAUDE_PID=$OTHER row "PreToolUse, blocked (another session holds)$s" -i "$SB/pre-other" -- "$B/pretooluse-lock"
 	# Release: our acquire (untimed) before each timed release.
