@@ -200,7 +200,12 @@ lease_for(const struct hook_env *env)
 
 	if (env->in.tool_name == NULL || strcmp(env->in.tool_name, "Bash") != 0)
 		return env->cfg.ttl_ms;
-	t = env->in.timeout_ms > 0 ? env->in.timeout_ms : HOOK_BASH_DEFAULT_TIMEOUT_MS;
+	if (env->in.timeout_ms > 0)
+		t = env->in.timeout_ms;
+	else if (env->in.run_in_background)
+		t = HOOK_BASH_BACKGROUND_TIMEOUT_MS;
+	else
+		t = HOOK_BASH_DEFAULT_TIMEOUT_MS;
 	t += HOOK_BASH_GRACE_MS;
 	return t > env->cfg.ttl_ms ? t : env->cfg.ttl_ms;
 }

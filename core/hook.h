@@ -46,6 +46,8 @@ enum hook_status {
 /* Bash calls get a lease covering their own timeout plus this much. */
 #define HOOK_BASH_GRACE_MS 30000
 #define HOOK_BASH_DEFAULT_TIMEOUT_MS 120000
+/* run_in_background without a timeout may run this long (the Bash tool's description). */
+#define HOOK_BASH_BACKGROUND_TIMEOUT_MS 600000
 
 struct hook_reply {
 	enum hook_status status;
