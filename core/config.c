@@ -204,7 +204,7 @@ config_load_file(struct config *c, const char *path)
 	size_t len = 0;
 	int fd, rc = -1;
 
-	fd = sys.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+	fd = sys.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
