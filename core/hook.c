@@ -217,7 +217,8 @@ lease_for(const struct hook_env *env)
 static int
 acquire_waiting(struct hook_env *env, struct lock_ctx *ctx, struct lock_outcome *o)
 {
-	int64_t deadline = sys.now_boot_ms() + env->cfg.wait_ms, pause = 50, left;
+	int64_t deadline = sys.now_boot_ms() + sys_deadline_clamp(env->cfg.wait_ms);
+	int64_t pause = 50, left;
 	unsigned seed = (unsigned)getpid();
 
 	ctx->waiting = env->cfg.wait_ms > 0;
@@ -377,9 +378,17 @@ on_sessionstart(struct hook_env *env)
 void
 hook_run(enum hook_kind kind, int in_fd, struct hook_reply *reply)
 {
+	static const int64_t deadline_ms[] = {
+		[HOOK_PRETOOLUSE] = HOOK_DEADLINE_PRETOOLUSE_MS,
+		[HOOK_POSTTOOLUSE] = HOOK_DEADLINE_POSTTOOLUSE_MS,
+		[HOOK_STOP] = HOOK_DEADLINE_STOP_MS,
+		[HOOK_SESSIONSTART] = HOOK_DEADLINE_SESSIONSTART_MS,
+	};
+	int64_t started = sys.now_boot_ms();
 	struct hook_env env;
 	const char *disable = getenv("SESSION_LOCK_DISABLE");
 
+	sys_deadline_set(deadline_ms[kind]);
 	memset(reply, 0, sizeof(*reply));
 	memset(&env, 0, sizeof(env));
 	env.kind = kind;
@@ -395,6 +404,8 @@ hook_run(enum hook_kind kind, int in_fd, struct hook_reply *reply)
 		reply_set(reply, HOOK_FAIL_OPEN, "cannot use the hook input: %s", err_last());
 		goto out;
 	}
+	if (env.in.event != NULL && strcmp(env.in.event, "SessionEnd") == 0)
+		sys_deadline_set(HOOK_DEADLINE_SESSIONEND_MS - (sys.now_boot_ms() - started));
 	if (workspace_resolve(env.workspace, getenv("CLAUDE_PROJECT_DIR"), env.in.cwd) != 0) {
 		reply_set(reply, HOOK_FAIL_OPEN, "%s", err_last());
 		goto out;

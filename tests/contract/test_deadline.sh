@@ -48,6 +48,21 @@ rec() { json_get "$(lock_file)" "$1"; }
 snapshot() { cp -p "$(lock_file)" "$T/before"; }
 assert_untouched() { assert_same_file "$T/before" "$(lock_file)"; }
 
+# --- stdin ---------------------------------------------------------------------
+
+t_begin "a client that never closes stdin: each hook gives up within its own deadline"
+owner
+mkfifo "$T/stdin"
+exec 9<> "$T/stdin"	# a writer that stays: no EOF ever comes
+printf '{"session_id": "%s"' "$A" >&9
+for h in posttooluse-refresh:4 stop-release:4 pretooluse-lock:5 session-start:5; do
+	CLAUDE_PID=$OWNER_PID timed "${h%:*}" < "$T/stdin"
+	assert_rc 0; assert_out_empty
+	assert_err_has "within ${h#*:} s"
+done
+exec 9>&-
+t_end
+
 # --- the audit log ------------------------------------------------------------
 
 t_begin "a FIFO at the audit log's name: a blocked session is blocked at once, the FIFO left alone"
