@@ -156,6 +156,8 @@ describe_blocker(char *buf, size_t size, const struct run *r, const struct lock_
 		memset(&l, 0, sizeof(l));
 		report_as_found(&l, &o->holder, &o->decision, &r->me);
 		report_holder(buf, size, &l);
+	} else if (o->action == LOCK_BUSY) {
+		snprintf(buf, size, "another process that is changing it right now");
 	} else if (o->queued_ahead > 0) {
 		snprintf(buf, size, "%d waiting session%s that came first", o->queued_ahead,
 		    o->queued_ahead == 1 ? "" : "s");
@@ -195,7 +197,7 @@ acquire(struct run *r)
 			cli_fail("cannot lock '%s': %s", r->ws, err_last());
 			goto fail;
 		}
-		if (o.action != LOCK_BLOCKED) {
+		if (o.action != LOCK_BLOCKED && o.action != LOCK_BUSY) {
 			r->held = 1;
 			if (o.note[0] != '\0')
 				fprintf(stderr, "session-lock: warning: %s\n", o.note);

@@ -226,7 +226,7 @@ acquire_waiting(struct hook_env *env, struct lock_ctx *ctx, struct lock_outcome 
 		if (lock_acquire(ctx, lease_for(env), o) != 0)
 			return -1;
 		left = deadline - sys.now_boot_ms();
-		if (o->action != LOCK_BLOCKED)
+		if (o->action != LOCK_BLOCKED && o->action != LOCK_BUSY)
 			return 0;
 		if (left <= 0) {
 			if (ctx->waiting)
@@ -284,6 +284,9 @@ on_pretooluse(struct hook_env *env)
 		    o.queued_ahead == 1 ? "it" : "them");
 	else if (o.action == LOCK_BLOCKED)
 		block_reply(env, &o, env->workspace, &ctx.me);
+	else if (o.action == LOCK_BUSY)
+		reply_set(env->reply, HOOK_BLOCK, "parallel session lock on %s: %s; retry in a moment",
+		    env->workspace, err_last());
 	else if (o.note[0] != '\0')
 		snprintf(env->reply->text, sizeof(env->reply->text), "%s", o.note);
 }

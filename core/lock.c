@@ -333,7 +333,15 @@ lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 	}
 	sys_step("decided");
 
-	if (store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS) != 0)
+	rc = store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS);
+	if (rc == STORE_LOCK_BUSY) {
+		out->action = out->have_holder && out->decision.verdict == VERDICT_HELD ?
+		    LOCK_BLOCKED : LOCK_BUSY;
+		if (out->action == LOCK_BLOCKED)
+			log_event(ctx, out, "block", out->decision.why);
+		return 0;
+	}
+	if (rc != 0)
 		return -1;
 	rc = acquire_locked(ctx, lease_ms, out);
 	store_unlock(&ctx->store);

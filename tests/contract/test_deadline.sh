@@ -149,4 +149,88 @@ assert_file_has "$(log_file)" '"event":"force-release"'
 release_flock
 t_end
 
+# --- the workspace mutex --------------------------------------------------------
+
+t_begin "a busy workspace mutex blocks a PreToolUse on a free lock: retry, never a second writer"
+owner
+mkdir -p "$RT"; chmod 700 "$HOME/.claude" "$RT"
+: > "$(mutex_file)"; chmod 600 "$(mutex_file)"
+hold_flock "$(mutex_file)"
+fx PreToolUse.Write "$A" | CLAUDE_PID=$OWNER_PID timed pretooluse-lock
+assert_rc 2; assert_out_empty
+assert_err_one_line
+assert_err_has "being changed"
+assert_err_has "retry"
+assert_no_file "$(lock_file)"
+release_flock
+# and once the other process is done, the same call takes the lock
+hook pretooluse-lock PreToolUse.Write "$A" "$OWNER_PID"
+assert_rc 0
+assert_eq "$(rec session_id)" "$A" "record session_id"
+t_end
+
+t_begin "a busy workspace mutex over a dead holder's lock blocks: no takeover behind another's back"
+owner
+put_record held "$A" "$(dead_pid)"
+snapshot
+hold_flock "$(mutex_file)"
+fx PreToolUse.Write "$B" | CLAUDE_PID=$OWNER_PID timed pretooluse-lock
+assert_rc 2; assert_out_empty
+assert_err_has "being changed"
+assert_untouched
+release_flock
+t_end
+
+t_begin "a busy mutex while waiting (wait_ms 8000) for a live holder: blocked by the holder, in time"
+owner; a=$OWNER_PID; owner; b=$OWNER_PID
+hook pretooluse-lock PreToolUse.Write "$A" "$a"
+snapshot
+hold_flock "$(mutex_file)"
+fx PreToolUse.Write "$B" | SESSION_LOCK_WAIT_MS=8000 CLAUDE_PID=$b timed pretooluse-lock
+assert_rc 2; assert_out_empty
+assert_err_has "pid $a"
+assert_untouched
+release_flock
+t_end
+
+t_begin "a busy workspace mutex: PostToolUse and Stop never block and never hang, and say so"
+owner
+put_record held "$A" "$OWNER_PID" IDLE=60000
+snapshot
+hold_flock "$(mutex_file)"
+fx PostToolUse.Write "$A" | CLAUDE_PID=$OWNER_PID timed posttooluse-refresh
+assert_rc 0; assert_out_empty; assert_err_one_line
+assert_err_has "being changed"
+fx Stop "$A" | CLAUDE_PID=$OWNER_PID timed stop-release
+assert_rc 0; assert_out_empty; assert_err_one_line
+assert_err_has "being changed"
+fx SessionEnd "$A" | CLAUDE_PID=$OWNER_PID timed stop-release
+assert_rc 0; assert_out_empty; assert_err_one_line
+assert_untouched
+release_flock
+t_end
+
+t_begin "a busy workspace mutex: release --force gives up with a message, never hangs"
+owner
+hook pretooluse-lock PreToolUse.Write "$A" "$OWNER_PID"
+hold_flock "$(mutex_file)"
+timed session-lock release --force
+assert_rc 3
+assert_err_has "being changed"
+assert_file "$(lock_file)"
+release_flock
+t_end
+
+t_begin "a busy workspace mutex: 'session-lock run' does not run its command, and says why"
+mkdir -p "$RT"; chmod 700 "$HOME/.claude" "$RT"
+: > "$(mutex_file)"; chmod 600 "$(mutex_file)"
+hold_flock "$(mutex_file)"
+timed session-lock run -- touch "$T/ran"
+assert_rc 75
+assert_err_has "changing it right now"
+assert_no_file "$T/ran"
+assert_no_file "$(lock_file)"
+release_flock
+t_end
+
 t_finish
