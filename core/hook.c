@@ -30,6 +30,7 @@ struct hook_env {
 	struct hook_reply *reply;
 	int have_me;
 	struct holder me;	/* found once, reused for every workspace looked at */
+	char config_problem[1024];	/* the bad sources ignored (config.h), or "" */
 };
 
 static void
@@ -291,7 +292,10 @@ on_pretooluse(struct hook_env *env)
 		snprintf(env->reply->text, sizeof(env->reply->text), "%s", o.note);
 }
 
-/* Sets reply->json to {"hookSpecificOutput": {...}} with additionalContext. */
+/*
+ * Sets reply->json to {"systemMessage": ..., "hookSpecificOutput": {...}}
+ * with additionalContext; either may be NULL (then it is left out).
+ */
 static void
 context_reply(struct hook_env *env, const char *event, const char *context,
     const char *system_message)
@@ -302,7 +306,7 @@ context_reply(struct hook_env *env, const char *event, const char *context,
 		return;
 	if (system_message != NULL)
 		cJSON_AddStringToObject(root, "systemMessage", system_message);
-	spec = cJSON_AddObjectToObject(root, "hookSpecificOutput");
+	spec = context != NULL ? cJSON_AddObjectToObject(root, "hookSpecificOutput") : NULL;
 	if (spec != NULL) {
 		cJSON_AddStringToObject(spec, "hookEventName", event);
 		cJSON_AddStringToObject(spec, "additionalContext", context);
@@ -351,10 +355,23 @@ on_stop(struct hook_env *env)
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s; lock not released", err_last());
 }
 
+/* The user's notice of a bad configuration, appended to msg (or nothing). */
+static void
+config_notice(const struct hook_env *env, char *msg, size_t size)
+{
+	size_t n = strlen(msg);
+
+	if (env->config_problem[0] == '\0')
+		return;
+	snprintf(msg + n, size - n, "%sclaude-session-lock ignores a bad configuration: %s. "
+	    "Until it is fixed, the lock works with the defaults and the other settings "
+	    "('session-lock doctor' checks them).", n > 0 ? " " : "", env->config_problem);
+}
+
 static void
 on_sessionstart(struct hook_env *env)
 {
-	char who[1024], since[32], ctxt[PATH_MAX + 2048], sysmsg[PATH_MAX + 1536];
+	char who[1024], since[32], ctxt[PATH_MAX + 2048], sysmsg[PATH_MAX + 3072] = "";
 	struct lock_outcome o;
 	struct lock_ctx ctx;
 
@@ -362,8 +379,12 @@ on_sessionstart(struct hook_env *env)
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s", err_last());
 		return;
 	}
-	if (o.action != LOCK_LEFT || o.decision.verdict != VERDICT_HELD)
+	if (o.action != LOCK_LEFT || o.decision.verdict != VERDICT_HELD) {
+		config_notice(env, sysmsg, sizeof(sysmsg));
+		if (sysmsg[0] != '\0')
+			context_reply(env, "SessionStart", NULL, sysmsg);
 		return;
+	}
 	describe_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me);
 	clock_text(o.holder.acquired_at, since);
 	snprintf(ctxt, sizeof(ctxt),
@@ -375,6 +396,7 @@ on_sessionstart(struct hook_env *env)
 	snprintf(sysmsg, sizeof(sysmsg),
 	    "Workspace %s is held by %s since %s: edits will be blocked until it is released.",
 	    env->workspace, who, since);
+	config_notice(env, sysmsg, sizeof(sysmsg));
 	context_reply(env, "SessionStart", ctxt, sysmsg);
 }
 
@@ -413,10 +435,9 @@ hook_run(enum hook_kind kind, int in_fd, struct hook_reply *reply)
 		reply_set(reply, HOOK_FAIL_OPEN, "%s", err_last());
 		goto out;
 	}
-	if (config_load(&env.cfg, getenv("HOME"), env.workspace) != 0) {
-		reply_set(reply, HOOK_FAIL_OPEN, "bad configuration: %s", err_last());
-		goto out;
-	}
+	/* A bad source is ignored (config.h): never a reason to let tools run. */
+	if (config_load(&env.cfg, getenv("HOME"), env.workspace) != 0)
+		snprintf(env.config_problem, sizeof(env.config_problem), "%s", err_last());
 	if (env.cfg.disabled)
 		goto out;
 	switch (kind) {
@@ -433,6 +454,10 @@ hook_run(enum hook_kind kind, int in_fd, struct hook_reply *reply)
 		on_sessionstart(&env);
 		break;
 	}
+	/* SessionStart told the user; the others say it where only the debug log shows it. */
+	if (kind != HOOK_SESSIONSTART && reply->status == HOOK_PASS && reply->text[0] == '\0' &&
+	    env.config_problem[0] != '\0')
+		reply_set(reply, HOOK_PASS, "ignoring a bad configuration: %s", env.config_problem);
 out:
 	hookin_free(&env.in);
 	config_free(&env.cfg);
