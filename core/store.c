@@ -113,7 +113,7 @@ static int
 open_mutex(const struct store *s)
 {
 	struct stat st;
-	int fd = sys.open(s->mutex_path, O_RDWR | O_CREAT | OPEN_FLAGS_SAFE, 0600);
+	int fd = sys.open(s->mutex_path, O_RDWR | O_CREAT | O_NONBLOCK | OPEN_FLAGS_SAFE, 0600);
 
 	if (fd < 0) {
 		if (errno == ELOOP)

@@ -28,6 +28,8 @@
  * - Records are opened with O_NOFOLLOW|O_NONBLOCK and must be regular files
  *   owned by us of at most RECORD_MAX_BYTES: a symlink, directory, FIFO or
  *   device at the record's name is reported, never followed, never read.
+ *   The mutex file is opened the same way and must be a regular file of
+ *   ours; waiting for it is bounded (store_lock).
  *
  * Error handling: functions return 0 (or a non-negative status) on success
  * and -1 with err_set() on failure; a failed write leaves the previous
