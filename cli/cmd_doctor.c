@@ -287,7 +287,7 @@ check_config(struct doctor *d, const char *ws)
 	snprintf(path, sizeof(path), "%s/.claude/session-lock.json", home != NULL ? home : "");
 	if (config_load_file(&c, path) != 0)
 		problem(d, "bad configuration: %s: fix or remove the file (until then the hooks "
-		    "let every tool run)", err_last());
+		    "ignore it and lock with the defaults and the other settings)", err_last());
 	if (c.disabled) {
 		problem(d, "'%s' has \"disable\": true: no workspace is locked; remove it", path);
 		disabled = 1;
@@ -295,15 +295,15 @@ check_config(struct doctor *d, const char *ws)
 	snprintf(path, sizeof(path), "%s/.claude/session-lock.json", ws);
 	if (config_load_file(&c, path) != 0)
 		problem(d, "bad configuration: %s: fix or remove the file (until then the hooks "
-		    "let every tool run)", err_last());
+		    "ignore it and lock with the defaults and the other settings)", err_last());
 	if (c.disabled && !disabled) {
 		problem(d, "'%s' has \"disable\": true: this workspace is not locked; remove it",
 		    path);
 		disabled = 1;
 	}
 	if (config_load_env(&c) != 0)
-		problem(d, "bad configuration: %s: fix or unset it (until then the hooks let "
-		    "every tool run)", err_last());
+		problem(d, "bad configuration: %s: fix or unset it (until then the hooks "
+		    "ignore it)", err_last());
 	if (!disabled && env != NULL && *env != '\0' && strcmp(env, "0") != 0)
 		problem(d, "SESSION_LOCK_DISABLE=%s turns every hook off: unset it", env);
 	config_free(&c);

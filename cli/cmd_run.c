@@ -27,6 +27,18 @@
  * needs_write), so with the shortest TTL (1 s) a lease of exactly the TTL
  * would end before the renewal that extends it could land.
  *
+ * The command must not outlive its lock. When this process dies without
+ * releasing (SIGKILL, a crash), its lock is taken over at once (a dead
+ * holder), so the command dies with it: it is started with
+ * PR_SET_PDEATHSIG = SIGKILL (checking that we were not gone already).
+ * Without a controlling terminal (cron, CI, Claude Code's Bash tool) it
+ * also leads a process group of its own, and a watchdog child of ours,
+ * which learns of our death by the EOF of a pipe only we hold, kills that
+ * whole group, so the command's own children stop too. On a terminal the
+ * command stays in the terminal's job (a group of its own would be stopped
+ * by SIGTTIN at its first read of the terminal, a password prompt say), and
+ * only the command itself gets the signal.
+ *
  * If the lock is lost meanwhile (released by force, then taken), the
  * command is not stopped: a warning says so, and the exit status is still
  * the command's. Inside a Claude Code session that itself holds the lock
@@ -38,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,6 +83,9 @@ struct run {
 	int lost;		/* the lock stopped being ours meanwhile */
 	sigset_t catch, old;
 	pid_t child;
+	int own_group;		/* the command leads a process group of its own */
+	pid_t watchdog;		/* kills that group if we die; -1 when none */
+	int watchdog_fd;	/* the pipe's write end only we hold */
 	int got;		/* the first terminating signal received */
 };
 
@@ -156,6 +172,8 @@ describe_blocker(char *buf, size_t size, const struct run *r, const struct lock_
 		memset(&l, 0, sizeof(l));
 		report_as_found(&l, &o->holder, &o->decision, &r->me);
 		report_holder(buf, size, &l);
+	} else if (o->action == LOCK_BUSY) {
+		snprintf(buf, size, "another process that is changing it right now");
 	} else if (o->queued_ahead > 0) {
 		snprintf(buf, size, "%d waiting session%s that came first", o->queued_ahead,
 		    o->queued_ahead == 1 ? "" : "s");
@@ -195,7 +213,7 @@ acquire(struct run *r)
 			cli_fail("cannot lock '%s': %s", r->ws, err_last());
 			goto fail;
 		}
-		if (o.action != LOCK_BLOCKED) {
+		if (o.action != LOCK_BLOCKED && o.action != LOCK_BUSY) {
 			r->held = 1;
 			if (o.note[0] != '\0')
 				fprintf(stderr, "session-lock: warning: %s\n", o.note);
@@ -277,6 +295,68 @@ release(struct run *r)
 	r->held = 0;
 }
 
+/* Do we have a controlling terminal? Only "none" (ENXIO) counts as none. */
+static int
+has_terminal(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno != ENXIO;
+	close(fd);
+	return 1;
+}
+
+/*
+ * Starts the watchdog (see the top of this file): it waits for a byte
+ * (we ended properly) or EOF (we died) on a pipe, and on EOF kills the
+ * command's process group. Best effort: without it the command still has
+ * its PR_SET_PDEATHSIG.
+ */
+static void
+watch(struct run *r)
+{
+	int fds[2];
+	ssize_t n;
+	char c;
+
+	r->watchdog = -1;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return;
+	r->watchdog = fork();
+	if (r->watchdog == 0) {
+		close(fds[1]);
+		close(STDIN_FILENO);
+		close(STDOUT_FILENO);
+		close(STDERR_FILENO);
+		do
+			n = read(fds[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 0)
+			kill(-r->child, SIGKILL);
+		_exit(0);
+	}
+	close(fds[0]);
+	if (r->watchdog < 0)
+		close(fds[1]);
+	else
+		r->watchdog_fd = fds[1];
+}
+
+/* We end properly: the watchdog goes without touching the command. */
+static void
+unwatch(struct run *r)
+{
+	if (r->watchdog <= 0)
+		return;
+	if (write(r->watchdog_fd, "", 1) != 1)
+		kill(r->watchdog, SIGKILL);
+	close(r->watchdog_fd);
+	while (waitpid(r->watchdog, NULL, 0) < 0 && errno == EINTR)
+		;
+	r->watchdog = -1;
+}
+
 /*
  * Starts the command. Returns 0, or the exit status when it could not be
  * started (the message printed).
@@ -284,11 +364,13 @@ release(struct run *r)
 static int
 start(struct run *r, char **argv)
 {
+	pid_t parent = getpid();
 	int fds[2], err = 0;
 	ssize_t n;
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return cli_fail("cannot run '%s': %s", argv[0], strerror(errno));
+	r->own_group = !has_terminal();
 	fflush(NULL);
 	r->child = fork();
 	if (r->child < 0) {
@@ -299,6 +381,11 @@ start(struct run *r, char **argv)
 	}
 	if (r->child == 0) {
 		close(fds[0]);
+		/* We may have died between fork() and prctl(): then stop here. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(RUN_CANNOT_EXEC);
+		if (r->own_group)
+			setpgid(0, 0);
 		sigprocmask(SIG_SETMASK, &r->old, NULL);
 		execvp(argv[0], argv);
 		err = errno;
@@ -307,13 +394,18 @@ start(struct run *r, char **argv)
 		_exit(RUN_NOT_FOUND);
 	}
 	close(fds[1]);
+	if (r->own_group)
+		setpgid(r->child, r->child);	/* as the child does: whoever runs first */
 	/* EOF: the exec closed the pipe. An int: the exec failed with it. */
 	do
 		n = read(fds[0], &err, sizeof(err));
 	while (n < 0 && errno == EINTR);
 	close(fds[0]);
-	if (n != (ssize_t)sizeof(err))
+	if (n != (ssize_t)sizeof(err)) {
+		if (r->own_group)
+			watch(r);
 		return 0;
+	}
 	while (waitpid(r->child, NULL, 0) < 0 && errno == EINTR)
 		;
 	release(r);
@@ -348,6 +440,7 @@ supervise(struct run *r)
 		if (info.si_code != SI_KERNEL)
 			kill(r->child, sig);
 	}
+	unwatch(r);
 	release(r);
 	if (r->got != 0)
 		return 128 + r->got;

@@ -70,6 +70,8 @@ wait_take(const char *ws, const char *session_id, int64_t timeout, const char *s
 	if (o.have_holder && o.decision.verdict == VERDICT_HELD)
 		tell_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me, sys.now_wall_ms(),
 		    sys.now_boot_ms());
+	else if (o.action == LOCK_BUSY)
+		snprintf(who, sizeof(who), "another process that keeps it busy");
 	else
 		snprintf(who, sizeof(who), "%d other waiting session%s that came first",
 		    o.queued_ahead, o.queued_ahead == 1 ? "" : "s");

@@ -62,13 +62,9 @@ report_config(struct config *c, const char *workspace)
 {
 	if (config_defaults(c) != 0)
 		return err_set("out of memory");
-	if (config_load(c, getenv("HOME"), workspace) != 0) {
-		fprintf(stderr, "session-lock: warning: bad configuration: %s "
-		    "(the hooks let every tool run until it is fixed)\n", err_last());
-		/* the environment still applies on top of what did load */
-		if (config_load_env(c) != 0)
-			fprintf(stderr, "session-lock: warning: bad configuration: %s\n", err_last());
-	}
+	if (config_load(c, getenv("HOME"), workspace) != 0)
+		fprintf(stderr, "session-lock: warning: ignoring a bad configuration: %s (the hooks "
+		    "ignore it too, and lock with the defaults and the other settings)\n", err_last());
 	return 0;
 }
 

@@ -40,9 +40,9 @@ int report_dir(char dir[PATH_MAX], int *exists);
 
 /*
  * Loads the configuration of workspace (may be NULL: the user's file and
- * the environment only) over the defaults. A file that does not parse is
- * reported on stderr as a warning, and the rest still applies. Returns 0,
- * or -1 when out of memory.
+ * the environment only) over the defaults. A bad source is reported on
+ * stderr as a warning and ignored, as the hooks ignore it; the rest still
+ * applies. Returns 0, or -1 when out of memory.
  */
 int report_config(struct config *c, const char *workspace);
 

@@ -58,17 +58,23 @@ rotate(int fd, const char *path)
 	return sys.rename(path, old) == 0;
 }
 
+/*
+ * Opens the log to append. O_NONBLOCK: a FIFO planted at its name must not
+ * block the open (no reader) nor, with a reader, any write; anything but a
+ * regular file of ours is refused.
+ */
 static int
 open_log(const char *path)
 {
-	int fd = sys.open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	struct stat st;
+	int fd = sys.open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOFOLLOW |
+	    O_CLOEXEC | O_NOCTTY, 0600);
 
 	if (fd < 0)
 		return err_set("cannot open the audit log '%s':", path);
-	if (sys.flock(fd, LOCK_EX) != 0) {
-		err_set("cannot lock the audit log '%s':", path);
+	if (sys.fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
 		sys.close(fd);
-		return -1;
+		return err_set("refusing the audit log '%s': not a regular file of ours", path);
 	}
 	return fd;
 }
@@ -115,8 +121,14 @@ audit_append(const char *dir, const struct audit_event *ev)
 	line[len++] = '\n';
 	line[len] = '\0';
 
+	/*
+	 * The flock only keeps two writers from rotating twice; appending needs
+	 * none. So a log whose flock another process keeps is written to all
+	 * the same, without rotating: the log never delays a decision by more
+	 * than AUDIT_LOCK_WAIT_MS.
+	 */
 	fd = open_log(path);
-	if (fd >= 0 && rotate(fd, path)) {
+	if (fd >= 0 && sys_flock_wait(fd, AUDIT_LOCK_WAIT_MS) == 0 && rotate(fd, path)) {
 		sys.close(fd);
 		fd = open_log(path);
 	}

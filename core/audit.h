@@ -9,8 +9,13 @@
  * session-lock.log.1 (one old file is kept), under an flock of the log so
  * that two writers cannot rotate twice.
  *
- * Logging never decides anything: a hook whose log write fails still does
- * what it decided (the caller may mention the failure on stderr).
+ * Logging never decides anything, and never delays a decision: the log is
+ * opened non-blocking and must be a regular file of ours (a FIFO or a
+ * directory at its name is refused); its flock is tried for at most
+ * AUDIT_LOCK_WAIT_MS (and not past the process's deadline, sys.h), after
+ * which the line is appended without rotating. A hook whose log write
+ * fails still does what it decided (the caller may mention the failure on
+ * stderr).
  */
 #ifndef SL_AUDIT_H
 #define SL_AUDIT_H
@@ -20,6 +25,7 @@
 #include "record.h"
 
 #define AUDIT_MAX_BYTES (1024 * 1024)
+#define AUDIT_LOCK_WAIT_MS 100
 
 struct audit_event {
 	const char *event;	/* acquire, takeover, release, force-release, block, expire */

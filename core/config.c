@@ -66,6 +66,31 @@ config_free(struct config *c)
 	free_list(c->mutating, &c->nmutating);
 }
 
+/* Makes dst (which owns nothing) a deep copy of src. Returns 0, or -1. */
+static int
+config_copy(struct config *dst, const struct config *src)
+{
+	*dst = *src;
+	dst->ntools = dst->nreadonly = dst->nmutating = 0;
+	if (set_list(dst->tools, &dst->ntools, CONFIG_MAX_TOOLS,
+	    (const char *const *)src->tools, src->ntools) != 0 ||
+	    set_list(dst->readonly, &dst->nreadonly, CONFIG_MAX_PATTERNS,
+	    (const char *const *)src->readonly, src->nreadonly) != 0 ||
+	    set_list(dst->mutating, &dst->nmutating, CONFIG_MAX_PATTERNS,
+	    (const char *const *)src->mutating, src->nmutating) != 0)
+		return -1;
+	return 0;
+}
+
+/* Adds a problem to the "; "-separated list in buf (the first one kept whole). */
+static void
+add_problem(char *buf, size_t size, const char *problem)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, size - n, "%s%s", n > 0 ? "; " : "", problem);
+}
+
 int
 config_tool_needs_lock(const struct config *c, const char *tool)
 {
@@ -198,13 +223,14 @@ config_load_file(struct config *c, const char *path)
 	 */
 	char buf[CONFIG_MAX_BYTES + 2];
 	const char *end = NULL;
+	struct config scratch;
 	cJSON *root = NULL;
 	struct stat st;
 	ssize_t n;
 	size_t len = 0;
 	int fd, rc = -1;
 
-	fd = sys.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+	fd = sys.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
@@ -242,7 +268,18 @@ config_load_file(struct config *c, const char *path)
 		    end != NULL && end >= buf && end <= buf + len ? (size_t)(end - buf) : (size_t)0);
 		goto out;
 	}
-	rc = apply_json(c, root, path);
+	/* All or nothing: a file that is bad anywhere changes nothing. */
+	if (config_copy(&scratch, c) != 0) {
+		config_free(&scratch);
+		goto out;
+	}
+	rc = apply_json(&scratch, root, path);
+	if (rc == 0) {
+		config_free(c);
+		*c = scratch;
+	} else {
+		config_free(&scratch);
+	}
 out:
 	cJSON_Delete(root);
 	sys.close(fd);
@@ -252,41 +289,57 @@ out:
 int
 config_load_env(struct config *c)
 {
+	char problems[1024] = "", one[512];
 	const char *v;
 
 	v = getenv("SESSION_LOCK_DISABLE");
 	if (v != NULL && *v != '\0')
 		c->disabled = strcmp(v, "0") != 0;
 	v = getenv("SESSION_LOCK_TTL_MS");
-	if (v != NULL && *v != '\0' && parse_ms(v, 1000, INT32_MAX, &c->ttl_ms) != 0)
-		return err_set("SESSION_LOCK_TTL_MS='%s' is not a whole number of ms from 1000", v);
+	if (v != NULL && *v != '\0' && parse_ms(v, 1000, INT32_MAX, &c->ttl_ms) != 0) {
+		snprintf(one, sizeof(one),
+		    "SESSION_LOCK_TTL_MS='%.100s' is not a whole number of ms from 1000", v);
+		add_problem(problems, sizeof(problems), one);
+	}
 	v = getenv("SESSION_LOCK_WAIT_MS");
-	if (v != NULL && *v != '\0' && parse_ms(v, 0, CONFIG_WAIT_MAX_MS, &c->wait_ms) != 0)
-		return err_set("SESSION_LOCK_WAIT_MS='%s' is not a whole number of ms from 0 to %d",
+	if (v != NULL && *v != '\0' && parse_ms(v, 0, CONFIG_WAIT_MAX_MS, &c->wait_ms) != 0) {
+		snprintf(one, sizeof(one),
+		    "SESSION_LOCK_WAIT_MS='%.100s' is not a whole number of ms from 0 to %d",
 		    v, CONFIG_WAIT_MAX_MS);
+		add_problem(problems, sizeof(problems), one);
+	}
 	v = getenv("SESSION_LOCK_RELEASE_ON");
-	if (v != NULL && *v != '\0' && set_release_on(c, v) != 0)
-		return err_set("SESSION_LOCK_RELEASE_ON='%s' must be 'stop' or 'session_end'", v);
+	if (v != NULL && *v != '\0' && set_release_on(c, v) != 0) {
+		snprintf(one, sizeof(one),
+		    "SESSION_LOCK_RELEASE_ON='%.100s' must be 'stop' or 'session_end'", v);
+		add_problem(problems, sizeof(problems), one);
+	}
 	v = getenv("SESSION_LOCK_TOOLS");
 	if (v != NULL && *v != '\0' && set_tools_text(c, v) != 0)
-		return -1;
+		add_problem(problems, sizeof(problems), err_last());
+	if (problems[0] != '\0')
+		return err_set("%s", problems);
 	return 0;
 }
 
 int
 config_load(struct config *c, const char *home, const char *workspace)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], problems[1024] = "";
 
 	if (home != NULL && *home != '\0') {
 		snprintf(path, sizeof(path), "%s/.claude/session-lock.json", home);
 		if (config_load_file(c, path) != 0)
-			return -1;
+			add_problem(problems, sizeof(problems), err_last());
 	}
 	if (workspace != NULL && *workspace != '\0') {
 		snprintf(path, sizeof(path), "%s/.claude/session-lock.json", workspace);
 		if (config_load_file(c, path) != 0)
-			return -1;
+			add_problem(problems, sizeof(problems), err_last());
 	}
-	return config_load_env(c);
+	if (config_load_env(c) != 0)
+		add_problem(problems, sizeof(problems), err_last());
+	if (problems[0] != '\0')
+		return err_set("%s", problems);
+	return 0;
 }

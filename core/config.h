@@ -8,6 +8,12 @@
  *   4. environment: SESSION_LOCK_DISABLE, SESSION_LOCK_TTL_MS,
  *      SESSION_LOCK_WAIT_MS, SESSION_LOCK_RELEASE_ON, SESSION_LOCK_TOOLS
  *
+ * A bad source is ignored whole, and every other source still applies: a
+ * file that cannot be read, does not parse, or has an unknown key or a bad
+ * value changes nothing (it is applied to a scratch copy first), and a bad
+ * variable is skipped. A typo must never switch the lock off; the caller
+ * tells the user (SessionStart, `session-lock doctor`).
+ *
  * Keys of the JSON files (all optional; unknown keys are errors, so that a
  * typo does not silently do nothing):
  *   "disable":        true turns every hook into a no-op
@@ -58,16 +64,22 @@ int config_defaults(struct config *c);
 /*
  * Loads all sources into c (which must hold the defaults or an earlier
  * load). workspace may be NULL (then the project file is skipped). Returns
- * 0, or -1 with err_set() naming the file and the problem ("'/h/.claude/
- * session-lock.json': not valid JSON at byte 12"); c then holds what was
- * loaded before the bad source.
+ * 0, or -1 with err_set() naming each bad source and its problem, joined by
+ * "; " ("'/h/.claude/session-lock.json': not valid JSON (at byte 12)"); c
+ * then holds the defaults and every good source.
  */
 int config_load(struct config *c, const char *home, const char *workspace);
 
-/* Applies one JSON file; absent is fine. Exposed for tests and doctor. */
+/*
+ * Applies one JSON file, all or nothing; absent is fine. Returns 0, or -1
+ * with err_set() and c unchanged. Exposed for tests and doctor.
+ */
 int config_load_file(struct config *c, const char *path);
 
-/* Applies the environment variables. Returns 0 or -1 with err_set(). */
+/*
+ * Applies the environment variables, each on its own. Returns 0, or -1 with
+ * err_set() naming the bad ones (which were skipped; the others applied).
+ */
 int config_load_env(struct config *c);
 
 /* True when tool is in c->tools. */

@@ -34,6 +34,7 @@ struct hook_env {
 	char target[PATH_MAX];	/* Write/Edit/NotebookEdit: the resolved target */
 	char why[256];		/* Bash: why the command needs the lock */
 	int skill;		/* PreSkillShellCommand: a skill's inline shell command */
+	char config_problem[1024];	/* the bad sources ignored (config.h), or "" */
 };
 
 static void
@@ -111,6 +112,23 @@ block_reply(struct hook_env *env, const struct lock_outcome *o, const char *ws)
 		    "claude-session-lock blocked %s: sessions waiting for %s came first",
 		    c.skill ? "a skill's shell command" : c.tool != NULL ? c.tool : "a tool", ws);
 	}
+}
+
+/*
+ * The workspace's lock is being changed by another process that keeps its
+ * mutex: not an internal error. A second writer must never slip through,
+ * so the call is blocked and told to retry.
+ */
+static void
+busy_reply(struct hook_env *env)
+{
+	reply_set(env->reply, HOOK_BLOCK, "Parallel session lock: the lock on %s is being "
+	    "changed by another process right now (%s); retry in a moment.", env->workspace,
+	    err_last());
+	env->reply->event = env->skill ? "PreSkillShellCommand" : "PreToolUse";
+	snprintf(env->reply->user, sizeof(env->reply->user), "claude-session-lock blocked %s: "
+	    "the lock on %s is being changed right now", env->skill ? "a skill's shell command" :
+	    env->in.tool_name != NULL ? env->in.tool_name : "a tool", env->workspace);
 }
 
 static int
@@ -197,7 +215,12 @@ lease_for(const struct hook_env *env)
 
 	if (env->in.tool_name == NULL || strcmp(env->in.tool_name, "Bash") != 0)
 		return env->cfg.ttl_ms;
-	t = env->in.timeout_ms > 0 ? env->in.timeout_ms : HOOK_BASH_DEFAULT_TIMEOUT_MS;
+	if (env->in.timeout_ms > 0)
+		t = env->in.timeout_ms;
+	else if (env->in.run_in_background)
+		t = HOOK_BASH_BACKGROUND_TIMEOUT_MS;
+	else
+		t = HOOK_BASH_DEFAULT_TIMEOUT_MS;
 	t += HOOK_BASH_GRACE_MS;
 	return t > env->cfg.ttl_ms ? t : env->cfg.ttl_ms;
 }
@@ -246,11 +269,16 @@ on_pretooluse(struct hook_env *env)
 	}
 	if (o.action == LOCK_BLOCKED)
 		block_reply(env, &o, o.nested_ws[0] != '\0' ? o.nested_ws : env->workspace);
+	else if (o.action == LOCK_BUSY)
+		busy_reply(env);
 	else if (o.note[0] != '\0')
 		snprintf(env->reply->text, sizeof(env->reply->text), "%s", o.note);
 }
 
-/* Sets reply->json to {"hookSpecificOutput": {...}} with additionalContext. */
+/*
+ * Sets reply->json to {"systemMessage": ..., "hookSpecificOutput": {...}}
+ * with additionalContext; either may be NULL (then it is left out).
+ */
 static void
 context_reply(struct hook_env *env, const char *event, const char *context,
     const char *system_message)
@@ -261,7 +289,7 @@ context_reply(struct hook_env *env, const char *event, const char *context,
 		return;
 	if (system_message != NULL)
 		cJSON_AddStringToObject(root, "systemMessage", system_message);
-	spec = cJSON_AddObjectToObject(root, "hookSpecificOutput");
+	spec = context != NULL ? cJSON_AddObjectToObject(root, "hookSpecificOutput") : NULL;
 	if (spec != NULL) {
 		cJSON_AddStringToObject(spec, "hookEventName", event);
 		cJSON_AddStringToObject(spec, "additionalContext", context);
@@ -341,10 +369,23 @@ on_stop(struct hook_env *env)
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s; lock not released", err_last());
 }
 
+/* The user's notice of a bad configuration, appended to msg (or nothing). */
+static void
+config_notice(const struct hook_env *env, char *msg, size_t size)
+{
+	size_t n = strlen(msg);
+
+	if (env->config_problem[0] == '\0')
+		return;
+	snprintf(msg + n, size - n, "%sclaude-session-lock ignores a bad configuration: %s. "
+	    "Until it is fixed, the lock works with the defaults and the other settings "
+	    "('session-lock doctor' checks them).", n > 0 ? " " : "", env->config_problem);
+}
+
 static void
 on_sessionstart(struct hook_env *env)
 {
-	char who[1024], cmd[PATH_MAX], ctxt[3 * PATH_MAX + 2048], sysmsg[PATH_MAX + 1536];
+	char who[1024], cmd[PATH_MAX], ctxt[3 * PATH_MAX + 2048], sysmsg[PATH_MAX + 3072] = "";
 	struct lock_outcome o;
 	struct lock_ctx ctx;
 
@@ -352,8 +393,12 @@ on_sessionstart(struct hook_env *env)
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s", err_last());
 		return;
 	}
-	if (o.action != LOCK_LEFT || o.decision.verdict != VERDICT_HELD)
+	if (o.action != LOCK_LEFT || o.decision.verdict != VERDICT_HELD) {
+		config_notice(env, sysmsg, sizeof(sysmsg));
+		if (sysmsg[0] != '\0')
+			context_reply(env, "SessionStart", NULL, sysmsg);
 		return;
+	}
 	tell_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me, sys.now_wall_ms(),
 	    sys.now_boot_ms());
 	lock_cmd_path(cmd, sizeof(cmd));
@@ -366,15 +411,24 @@ on_sessionstart(struct hook_env *env)
 	snprintf(sysmsg, sizeof(sysmsg),
 	    "Workspace %s is held by %s: edits will be blocked until it is released.",
 	    env->workspace, who);
+	config_notice(env, sysmsg, sizeof(sysmsg));
 	context_reply(env, "SessionStart", ctxt, sysmsg);
 }
 
 void
 hook_run(enum hook_kind kind, int in_fd, struct hook_reply *reply)
 {
+	static const int64_t deadline_ms[] = {
+		[HOOK_PRETOOLUSE] = HOOK_DEADLINE_PRETOOLUSE_MS,
+		[HOOK_POSTTOOLUSE] = HOOK_DEADLINE_POSTTOOLUSE_MS,
+		[HOOK_STOP] = HOOK_DEADLINE_STOP_MS,
+		[HOOK_SESSIONSTART] = HOOK_DEADLINE_SESSIONSTART_MS,
+	};
+	int64_t started = sys.now_boot_ms();
 	struct hook_env env;
 	const char *disable = getenv("SESSION_LOCK_DISABLE");
 
+	sys_deadline_set(deadline_ms[kind]);
 	memset(reply, 0, sizeof(*reply));
 	memset(&env, 0, sizeof(env));
 	env.kind = kind;
@@ -390,14 +444,15 @@ hook_run(enum hook_kind kind, int in_fd, struct hook_reply *reply)
 		reply_set(reply, HOOK_FAIL_OPEN, "cannot use the hook input: %s", err_last());
 		goto out;
 	}
+	if (env.in.event != NULL && strcmp(env.in.event, "SessionEnd") == 0)
+		sys_deadline_set(HOOK_DEADLINE_SESSIONEND_MS - (sys.now_boot_ms() - started));
 	if (workspace_resolve(env.workspace, getenv("CLAUDE_PROJECT_DIR"), env.in.cwd) != 0) {
 		reply_set(reply, HOOK_FAIL_OPEN, "%s", err_last());
 		goto out;
 	}
-	if (config_load(&env.cfg, getenv("HOME"), env.workspace) != 0) {
-		reply_set(reply, HOOK_FAIL_OPEN, "bad configuration: %s", err_last());
-		goto out;
-	}
+	/* A bad source is ignored (config.h): never a reason to let tools run. */
+	if (config_load(&env.cfg, getenv("HOME"), env.workspace) != 0)
+		snprintf(env.config_problem, sizeof(env.config_problem), "%s", err_last());
 	if (env.cfg.disabled)
 		goto out;
 	/*
@@ -422,6 +477,10 @@ hook_run(enum hook_kind kind, int in_fd, struct hook_reply *reply)
 		on_sessionstart(&env);
 		break;
 	}
+	/* SessionStart told the user; the others say it where only the debug log shows it. */
+	if (kind != HOOK_SESSIONSTART && reply->status == HOOK_PASS && reply->text[0] == '\0' &&
+	    env.config_problem[0] != '\0')
+		reply_set(reply, HOOK_PASS, "ignoring a bad configuration: %s", env.config_problem);
 out:
 	hookin_free(&env.in);
 	config_free(&env.cfg);

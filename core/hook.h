@@ -52,9 +52,25 @@ enum hook_status {
 	HOOK_FAIL_OPEN,
 };
 
+/*
+ * Each hook answers within one deadline (sys.h), well under the timeout it
+ * is registered with (settings/hooks.json), since a hook the client kills
+ * at its timeout lets the tool run: every wait (the workspace mutex, the
+ * audit log, stdin, a PreToolUse's wait for the lock) ends by then, and
+ * the answer is what is known at that point (a conflict seen is a block).
+ * SessionEnd hooks share a budget of 1.5 s in the client.
+ */
+#define HOOK_DEADLINE_PRETOOLUSE_MS 8000	/* registered: 10 s */
+#define HOOK_DEADLINE_POSTTOOLUSE_MS 4000	/* 5 s */
+#define HOOK_DEADLINE_STOP_MS 4000		/* 5 s */
+#define HOOK_DEADLINE_SESSIONEND_MS 800	/* 1.5 s shared */
+#define HOOK_DEADLINE_SESSIONSTART_MS 8000	/* 10 s */
+
 /* Bash calls get a lease covering their own timeout plus this much. */
 #define HOOK_BASH_GRACE_MS 30000
 #define HOOK_BASH_DEFAULT_TIMEOUT_MS 120000
+/* run_in_background without a timeout may run this long (the Bash tool's description). */
+#define HOOK_BASH_BACKGROUND_TIMEOUT_MS 600000
 
 struct hook_reply {
 	enum hook_status status;

@@ -79,7 +79,8 @@ hookin_parse(struct hook_input *out, const char *buf, size_t len)
 int
 hookin_read(struct hook_input *out, int fd)
 {
-	int64_t deadline = sys.now_boot_ms() + HOOKIN_TIMEOUT_MS, left;
+	int64_t bound = sys_deadline_clamp(HOOKIN_TIMEOUT_MS);
+	int64_t deadline = sys.now_boot_ms() + bound, left;
 	size_t len = 0, cap = 65536;
 	char *buf = malloc(cap), *bigger;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -94,7 +95,11 @@ hookin_read(struct hook_input *out, int fd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0) {
-			err_set("no complete input on stdin within %d s", HOOKIN_TIMEOUT_MS / 1000);
+			if (bound >= 1000)
+				err_set("no complete input on stdin within %lld s",
+				    (long long)(bound + 500) / 1000);
+			else
+				err_set("no complete input on stdin within %lld ms", (long long)bound);
 			goto out;
 		}
 		if (len == cap) {

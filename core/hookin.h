@@ -3,9 +3,9 @@
  *
  * The client writes one object, a newline, then closes the pipe. Reading is
  * bounded in size (HOOKIN_MAX_BYTES: a Write's content travels in the input,
- * so this is generous) and in time (HOOKIN_TIMEOUT_MS: a hook started by
- * hand on a terminal, or by a client that never closes the pipe, must not
- * hang). Parsing is strict: one object, nothing but white space after it.
+ * so this is generous) and in time (HOOKIN_TIMEOUT_MS, or less when the
+ * process's deadline comes first, sys.h: a hook started by hand on a
+ * terminal, or by a client that never closes the pipe, must not hang). Parsing is strict: one object, nothing but white space after it.
  *
  * The fields the lock needs are extracted into a struct hook_input whose
  * strings point into the parsed tree; they live until hookin_free().

@@ -483,12 +483,21 @@ lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 
 	/* Tree, then workspace: every acquisition takes both in this order. */
 	store_init(&tree, ctx->store.dir, HELD_TREE);
-	if (store_lock(&tree, LOCK_MUTEX_TIMEOUT_MS) != 0)
-		return -1;
-	if (store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS) != 0) {
-		store_unlock(&tree);
-		return -1;
+	rc = store_lock(&tree, LOCK_MUTEX_TIMEOUT_MS);
+	if (rc == 0) {
+		rc = store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS);
+		if (rc != 0)
+			store_unlock(&tree);
 	}
+	if (rc == STORE_LOCK_BUSY) {
+		out->action = out->have_holder && out->decision.verdict == VERDICT_HELD ?
+		    LOCK_BLOCKED : LOCK_BUSY;
+		if (out->action == LOCK_BLOCKED)
+			log_block(ctx, out);
+		return 0;
+	}
+	if (rc != 0)
+		return -1;
 	rc = acquire_locked(ctx, lease_ms, out);
 	store_unlock(&ctx->store);
 	store_unlock(&tree);
@@ -507,7 +516,7 @@ int
 lock_acquire_wait(struct lock_ctx *ctx, int64_t lease_ms, int64_t wait_ms,
     struct lock_outcome *out)
 {
-	int64_t deadline = sys.now_boot_ms() + wait_ms, pause = 50, left;
+	int64_t deadline = sys.now_boot_ms() + sys_deadline_clamp(wait_ms), pause = 50, left;
 	unsigned seed = (unsigned)getpid();
 
 	ctx->waiting = wait_ms > 0;
@@ -515,7 +524,7 @@ lock_acquire_wait(struct lock_ctx *ctx, int64_t lease_ms, int64_t wait_ms,
 		if (lock_acquire(ctx, lease_ms, out) != 0)
 			return -1;
 		left = deadline - sys.now_boot_ms();
-		if (out->action != LOCK_BLOCKED)
+		if (out->action != LOCK_BLOCKED && out->action != LOCK_BUSY)
 			return 0;
 		if (left <= 0) {
 			if (ctx->waiting)

@@ -23,8 +23,10 @@
  *
  * Error handling: an operation returns 0 with the outcome filled in, or -1
  * with err_set() when it could not tell (unsafe directory, I/O error,
- * corrupt record that is too young to replace, mutex busy for too long).
- * Callers in hooks fail open on -1: they let the tool run and say why.
+ * corrupt record that is too young to replace; refresh, release and sweep
+ * also when the mutex stayed busy). Callers in hooks fail open on -1: they
+ * let the tool run and say why. A busy mutex is no error of ours: acquire
+ * says LOCK_BUSY, and a PreToolUse blocks on it.
  */
 #ifndef SL_LOCK_H
 #define SL_LOCK_H
@@ -38,8 +40,11 @@
 #include "queue.h"
 #include "store.h"
 
-/* How long an operation waits for the workspace mutex. */
-#define LOCK_MUTEX_TIMEOUT_MS 3000
+/*
+ * How long an operation waits for the workspace mutex (held for microseconds
+ * by a live writer), and never past the process's deadline (sys.h).
+ */
+#define LOCK_MUTEX_TIMEOUT_MS 2000
 /* A lock that is ours is rewritten at most this often (unless its lease grows). */
 #define LOCK_RENEW_MIN_INTERVAL_MS 2000
 
@@ -76,6 +81,9 @@ enum lock_action {
 	LOCK_NOT_OURS,		/* refresh/release: someone else's; left alone */
 	LOCK_ABSENT,		/* refresh/release: there was no lock */
 	LOCK_LEFT,		/* sweep: a live holder's lock, left alone */
+	LOCK_BUSY,		/* acquire: another process kept the mutex for the
+				 * whole wait, changing the lock right now; nothing
+				 * was decided (err_last() says so): retry */
 };
 
 struct lock_outcome {
@@ -107,11 +115,14 @@ int lock_ctx_init_as(struct lock_ctx *ctx, const char *dir, const char *workspac
 
 /*
  * Takes or renews the lock for a lease of lease_ms (>= ttl_ms: longer for a
- * Bash call with a long timeout). Outcome ACQUIRED, TOOK_OVER, RENEWED or
- * BLOCKED. Taking a lock that is not ours yet also needs every workspace
+ * Bash call with a long timeout). Outcome ACQUIRED, TOOK_OVER, RENEWED,
+ * BLOCKED, or BUSY when a mutex stayed busy (BLOCKED instead when the
+ * record read before showed another live holder: a conflict seen is a
+ * block). Taking a lock that is not ours yet also needs every workspace
  * nested with ours (containing it or inside it) to be free of other live
  * holders, checked under the tree mutex in the same critical section
- * (held.h); else BLOCKED with nested_ws and holder naming that one. A free or stale lock goes to the oldest waiter in the queue
+ * (held.h); else BLOCKED with nested_ws and holder naming that one. A free
+ * or stale lock goes to the oldest waiter in the queue
  * first: anyone else is BLOCKED with queued_ahead set (and, when
  * ctx->waiting, joins the queue, as a caller blocked by a holder does). A corrupt record older than the TTL (by mtime) or than this boot
  * is taken over (reason "corrupt record"); a younger one is an error.

@@ -27,15 +27,21 @@ queue_load(struct queue *q, const struct store *s)
 {
 	char path[PATH_MAX + 64], buf[QUEUE_MAX_BYTES + 1], *line, *save = NULL;
 	struct queue_entry e;
+	struct stat st;
 	ssize_t n;
 	size_t len = 0;
 	int fd;
 
 	q->n = 0;
 	queue_path(path, sizeof(path), s, "");
-	fd = sys.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+	fd = sys.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
 	if (fd < 0)
 		return;
+	/* A FIFO or a device at the queue's name is no queue: never read it. */
+	if (sys.fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sys.close(fd);
+		return;
+	}
 	while (len < sizeof(buf) - 1 && (n = sys.read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
 		len += (size_t)n;
 	sys.close(fd);

@@ -113,7 +113,7 @@ static int
 open_mutex(const struct store *s)
 {
 	struct stat st;
-	int fd = sys.open(s->mutex_path, O_RDWR | O_CREAT | OPEN_FLAGS_SAFE, 0600);
+	int fd = sys.open(s->mutex_path, O_RDWR | O_CREAT | O_NONBLOCK | OPEN_FLAGS_SAFE, 0600);
 
 	if (fd < 0) {
 		if (errno == ELOOP)
@@ -130,29 +130,25 @@ open_mutex(const struct store *s)
 int
 store_lock(struct store *s, int64_t timeout_ms)
 {
-	int64_t start = sys.now_boot_ms(), wait = 1;
+	int64_t start = sys.now_boot_ms(), left;
 	struct stat st, named;
-	int fd;
+	int fd, rc;
 
 	for (;;) {
 		fd = open_mutex(s);
 		if (fd < 0)
 			return -1;
-		while (sys.flock(fd, LOCK_EX | LOCK_NB) != 0) {
-			if (errno != EWOULDBLOCK) {
+		left = timeout_ms - (sys.now_boot_ms() - start);
+		rc = sys_flock_wait(fd, left > 0 ? left : 0);
+		if (rc != 0) {
+			if (rc < 0)
 				err_set("cannot lock '%s':", s->mutex_path);
-				sys.close(fd);
-				return -1;
-			}
-			if (sys.now_boot_ms() - start >= timeout_ms) {
-				sys.close(fd);
-				return err_set("cannot lock '%s': still busy after %lld ms",
-				    s->mutex_path, (long long)timeout_ms);
-			}
-			/* Hold times are microseconds: poll fast, back off to 8 ms. */
-			sys.sleep_ms(wait);
-			if (wait < 8)
-				wait *= 2;
+			else
+				err_set("the lock is being changed by another process right now "
+				    "(its mutex '%s' stayed busy for %lld ms)", s->mutex_path,
+				    (long long)(sys.now_boot_ms() - start));
+			sys.close(fd);
+			return rc;
 		}
 		/*
 		 * If gc removed the mutex file between our open and our flock,

@@ -28,6 +28,8 @@
  * - Records are opened with O_NOFOLLOW|O_NONBLOCK and must be regular files
  *   owned by us of at most RECORD_MAX_BYTES: a symlink, directory, FIFO or
  *   device at the record's name is reported, never followed, never read.
+ *   The mutex file is opened the same way and must be a regular file of
+ *   ours; waiting for it is bounded (store_lock).
  *
  * Error handling: functions return 0 (or a non-negative status) on success
  * and -1 with err_set() on failure; a failed write leaves the previous
@@ -74,10 +76,13 @@ int store_dir_check(char dir[PATH_MAX], const char *home);
 void store_init(struct store *s, const char *dir, const char *hash);
 
 /*
- * Takes the workspace's mutex, waiting at most timeout_ms. Returns 0, or -1
- * with err_set() (including when the wait timed out: a hung holder must not
- * hang every hook).
+ * Takes the workspace's mutex, waiting at most timeout_ms (clamped to the
+ * process's deadline, sys.h: a hung holder must not hang every hook).
+ * Returns 0; STORE_LOCK_BUSY when another process held it for the whole
+ * wait (err_set() says so: it is changing the lock right now, which is not
+ * an error of ours); or -1 with err_set().
  */
+#define STORE_LOCK_BUSY 1
 int store_lock(struct store *s, int64_t timeout_ms);
 
 /* Releases the mutex, if held. Cannot fail. */

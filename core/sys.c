@@ -335,9 +335,60 @@ sys_step(const char *step)
 
 #endif /* SESSION_LOCK_TESTING */
 
+/* The deadline on CLOCK_BOOTTIME, ms; -1: none. */
+static int64_t deadline_at = -1;
+
+void
+sys_deadline_set(int64_t ms)
+{
+	deadline_at = sys.now_boot_ms() + (ms > 0 ? ms : 0);
+}
+
+int64_t
+sys_deadline_left_ms(void)
+{
+	int64_t left;
+
+	if (deadline_at < 0)
+		return INT64_MAX;
+	left = deadline_at - sys.now_boot_ms();
+	return left > 0 ? left : 0;
+}
+
+int64_t
+sys_deadline_clamp(int64_t ms)
+{
+	int64_t left = sys_deadline_left_ms();
+
+	if (ms > left)
+		ms = left;
+	return ms > 0 ? ms : 0;
+}
+
+int
+sys_flock_wait(int fd, int64_t timeout_ms)
+{
+	int64_t start = sys.now_boot_ms(), bound = sys_deadline_clamp(timeout_ms);
+	int64_t pause = 1, left;
+
+	while (sys.flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			return -1;
+		left = bound - (sys.now_boot_ms() - start);
+		if (left <= 0)
+			return 1;
+		/* Hold times are microseconds: poll fast, back off to 8 ms. */
+		sys.sleep_ms(pause < left ? pause : left);
+		if (pause < 8)
+			pause *= 2;
+	}
+	return 0;
+}
+
 void
 sys_reset(void)
 {
+	deadline_at = -1;
 #ifdef SESSION_LOCK_TESTING
 	fault.parsed = 0;
 	fault.call[0] = '\0';

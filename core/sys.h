@@ -67,6 +67,32 @@ void sys_step(const char *step);
 int sys_write_all(int fd, const void *buf, size_t len);
 
 /*
+ * One deadline for the whole process: a hook must answer before the client
+ * kills it at its registered timeout (a killed PreToolUse lets the tool
+ * run), so every bounded wait of the core clamps its own bound to what is
+ * left: the workspace mutex (store_lock), the audit log's flock, the read
+ * of stdin, a PreToolUse's wait for the lock. Without a deadline (the
+ * default; the command line sets none) only each wait's own bound applies.
+ */
+
+/* Sets the deadline ms milliseconds from now (CLOCK_BOOTTIME); < 0 is now. */
+void sys_deadline_set(int64_t ms);
+
+/* Milliseconds left: 0 once passed, INT64_MAX when no deadline is set. */
+int64_t sys_deadline_left_ms(void);
+
+/* ms, or less when the deadline comes first (never below 0). */
+int64_t sys_deadline_clamp(int64_t ms);
+
+/*
+ * Takes an exclusive flock on fd, trying LOCK_NB with a short backoff (1 ms
+ * doubling to 8 ms) for at most timeout_ms, clamped to the deadline; it
+ * tries once even when no time is left. Returns 0 when held, 1 when
+ * another process held it for the whole wait, -1 with errno on an error.
+ */
+int sys_flock_wait(int fd, int64_t timeout_ms);
+
+/*
  * Makes sure descriptors 0, 1 and 2 are open (on /dev/null when they were
  * closed), so that no file the core opens later can be handed fd 0-2 and
  * receive a stray message. Returns 0, or -1 when /dev/null cannot be opened.

@@ -123,6 +123,56 @@ for sig in TERM INT HUP; do
 	t_end
 done
 
+# gone PID: the process has ended (absent, or a zombie not yet reaped).
+gone() { ! running "$1"; }
+# still_size FILE: FILE stops growing (the same size 0.5 s apart).
+still_size() {
+	local a b
+	a=$(stat -c %s "$1"); sleep 0.5; b=$(stat -c %s "$1")
+	[ "$a" = "$b" ]
+}
+
+t_begin "run: a supervisor killed with SIGKILL takes its command with it; the lock is then free"
+bg_run run -- sh -c "echo \$\$ > '$T/cmd.pid'; while :; do date +%s%N >> '$T/tick'; sleep 0.1; done"
+until_true 5 test -s "$T/tick"
+cmd=$(cat "$T/cmd.pid")
+T_BG_PIDS="$T_BG_PIDS $cmd"
+running "$cmd" || t_fail "the command is not running"
+kill -9 "$P"
+wait "$P" 2>/dev/null
+until_true 10 gone "$cmd"
+until_true 10 still_size "$T/tick"
+spawn_owner
+hook pretooluse-lock PreToolUse.Write session-b "$OWNER_PID"
+assert_rc 0
+t_end
+
+t_begin "run without a terminal: SIGKILL of the supervisor ends the command's whole process group"
+# setsid: no controlling terminal, as under cron, CI or Claude Code's Bash tool
+setsid "$SL_BIN/session-lock" run -- sh -c "sleep 1000 & echo \$! > '$T/grandchild.pid'; echo \$\$ > '$T/cmd.pid'; wait" \
+	> "$T/bg.out" 2> "$T/bg.err" &
+T_BG_PIDS="$T_BG_PIDS $!"
+disown $!
+until_true 5 test -s "$T/grandchild.pid"
+until_true 5 has_record
+sup=$(json_get "$(lock_file)" pid)
+cmd=$(cat "$T/cmd.pid"); gc=$(cat "$T/grandchild.pid")
+T_BG_PIDS="$T_BG_PIDS $cmd $gc"
+assert_eq "$(ps -o pgid= -p "$cmd" | tr -d ' ')" "$cmd" "the command leads its own process group"
+kill -9 "$sup"
+until_true 10 gone "$cmd"
+until_true 10 gone "$gc"
+t_end
+
+t_begin "run: a command that ends normally leaves no helper process behind"
+run session-lock run -- sh -c 'echo $PPID'
+assert_rc 0
+sup=$OUT
+sleep 0.2
+left=$(ps -o pid= --ppid "$sup" 2>/dev/null | tr -d ' ')
+[ -z "$left" ] || t_fail "processes of the supervisor left: $left"
+t_end
+
 t_begin "run: a command that ignores the signal keeps the lock until it ends"
 bg_run run -- sh -c "trap '' TERM; touch '$T/started'; sleep 1.5"
 until_true 5 test -f "$T/started"

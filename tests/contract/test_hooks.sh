@@ -430,6 +430,19 @@ assert_rec lease_ms 300000
 assert_rec lease_until "$(($(rec renewed_at) + 300000))"
 t_end
 
+t_begin "a background Bash call without a timeout gets the client's 600000 + 30000 ms lease"
+owners 1
+fx PreToolUse.Bash "$A" | sed 's#"command":#"run_in_background": true, "command":#' | feed pretooluse-lock "$O1"
+assert_rc 0; assert_out_empty; assert_err_empty
+assert_rec lease_ms 630000
+assert_rec ttl_ms 300000
+# with its own timeout, that timeout counts, as in the foreground
+rm -f "$(lock_file)"
+bash_with_timeout "$A" 400000 | sed 's#"command":#"run_in_background": true, "command":#' | feed pretooluse-lock "$O1"
+assert_rc 0
+assert_rec lease_ms 430000
+t_end
+
 t_begin "a long Bash lease is not taken over mid-run, past the TTL, until it ends"
 owners 2
 put_record held "$A" "$O1" IDLE=400000 LEASE=630000

@@ -216,16 +216,17 @@ START_TEST(bad_json_names_the_file_and_the_byte)
 	ck_assert_int_eq(config_load(&cfg, home, ws), -1);
 	snprintf(want, sizeof(want), "'%s': not valid JSON (at byte 36)", path);
 	ck_assert_str_eq(err_last(), want);
-	/* What loaded before the bad file stays; nothing after it is applied. */
+	/* The sources before and after the bad file still apply. */
+	ck_assert_int_eq(cfg.ttl_ms, 60000);
 	setenv("SESSION_LOCK_TTL_MS", "5000", 1);
 	config_free(&cfg);
 	ck_assert_int_eq(config_defaults(&cfg), 0);
 	ck_assert_int_eq(config_load(&cfg, home, ws), -1);
-	ck_assert_int_eq(cfg.ttl_ms, 60000);
+	ck_assert_int_eq(cfg.ttl_ms, 5000);
 }
 END_TEST
 
-START_TEST(bad_user_file_stops_before_the_project_file)
+START_TEST(bad_user_file_is_skipped_and_the_project_file_applies)
 {
 	const char *path = put(home, "{\"ttl_ms\": 60000,,}");
 	char want[PATH_MAX + 8];
@@ -235,8 +236,45 @@ START_TEST(bad_user_file_stops_before_the_project_file)
 	ck_assert_int_eq(config_load(&cfg, home, ws), -1);
 	err_has(want);
 	err_has("not valid JSON");
-	ck_assert_int_eq(cfg.wait_ms, 0);
+	ck_assert_int_eq(cfg.wait_ms, 500);
 	ck_assert_int_eq(cfg.ttl_ms, 300000);
+}
+END_TEST
+
+START_TEST(a_bad_file_changes_nothing_not_even_its_good_keys)
+{
+	put(home, "{\"ttl_ms\": 60000, \"tools\": [\"Write\"]}");
+	put(ws, "{\"ttl_ms\": 90000, \"disable\": true, \"tools\": [\"Edit\"], "
+	    "\"readonly_commands\": [\"^x\"], \"wait_ms\": \"soon\"}");
+	ck_assert_int_eq(config_load(&cfg, home, ws), -1);
+	err_has("\"wait_ms\" must be");
+	ck_assert_int_eq(cfg.ttl_ms, 60000);
+	ck_assert_int_eq(cfg.disabled, 0);
+	ck_assert_uint_eq(cfg.ntools, 1);
+	ck_assert_str_eq(cfg.tools[0], "Write");
+	ck_assert_uint_eq(cfg.nreadonly, 0);
+}
+END_TEST
+
+START_TEST(every_bad_source_is_named_and_the_good_ones_apply)
+{
+	char want[PATH_MAX + 64];
+
+	put(home, "{\"ttl_msec\": 1}");
+	put(ws, "[]");
+	setenv("SESSION_LOCK_TTL_MS", "soon", 1);
+	setenv("SESSION_LOCK_WAIT_MS", "700", 1);
+	setenv("SESSION_LOCK_RELEASE_ON", "never", 1);
+	ck_assert_int_eq(config_load(&cfg, home, ws), -1);
+	snprintf(want, sizeof(want), "'%s/.claude/session-lock.json': unknown key", home);
+	err_has(want);
+	snprintf(want, sizeof(want), "'%s/.claude/session-lock.json': the configuration must", ws);
+	err_has(want);
+	err_has("SESSION_LOCK_TTL_MS='soon'");
+	err_has("SESSION_LOCK_RELEASE_ON='never'");
+	ck_assert_int_eq(cfg.ttl_ms, 300000);
+	ck_assert_int_eq(cfg.wait_ms, 700);
+	ck_assert_int_eq(cfg.release_on_stop, 1);
 }
 END_TEST
 
@@ -418,7 +456,9 @@ suite(void)
 	tcase_add_unchecked_fixture(tc, make_root, remove_root);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, bad_json_names_the_file_and_the_byte);
-	tcase_add_test(tc, bad_user_file_stops_before_the_project_file);
+	tcase_add_test(tc, bad_user_file_is_skipped_and_the_project_file_applies);
+	tcase_add_test(tc, a_bad_file_changes_nothing_not_even_its_good_keys);
+	tcase_add_test(tc, every_bad_source_is_named_and_the_good_ones_apply);
 	tcase_add_loop_test(tc, bad_file_is_refused_with_its_reason, 0,
 	    (int)(sizeof(bad_files) / sizeof(bad_files[0])));
 	tcase_add_test(tc, wait_is_capped_at_8_s);
