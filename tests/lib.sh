@@ -237,7 +237,7 @@ until_true() {
 
 # --- fault injection ----------------------------------------------------------
 
-# fault_nth CALL:ERR TEXT RUNNER: sets FAULT_NTH to the smallest N in 1..20 at
+# fault_nth CALL:ERR TEXT RUNNER: sets FAULT_NTH to the smallest N in 1..30 at
 # which `RUNNER CALL:ERR:N` (one run of a test-build hook with that
 # SESSION_LOCK_FAULT; it sets ERR) says TEXT on stderr. The call a test means
 # is found by asking, not counted by hand: reads of /proc and of the
@@ -249,13 +249,13 @@ fault_nth() {
 	local ce=$1 text=$2 runner=$3 n
 	if [ -z "${T_FAULT_SCANNED[$ce|$runner]:-}" ]; then
 		T_FAULT_SCANNED[$ce|$runner]=1
-		for n in $(seq 1 20); do
+		for n in $(seq 1 30); do
 			"$runner" "$ce:$n"
 			T_FAULT_MSG[$ce|$runner|$n]=$ERR
 		done
 	fi
 	FAULT_NTH=
-	for n in $(seq 1 20); do
+	for n in $(seq 1 30); do
 		case ${T_FAULT_MSG[$ce|$runner|$n]} in *"$text"*) FAULT_NTH=$n; return 0 ;; esac
 	done
 	return 1

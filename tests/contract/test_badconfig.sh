@@ -26,7 +26,7 @@ conflict() {
 	assert_rc 0; assert_out_empty
 	assert_eq "$(rec session_id)" "$A" "record session_id"
 	hook pretooluse-lock PreToolUse.Write "$B" "$b"
-	assert_rc 2; assert_out_empty
+	assert_rc 2; assert_out_deny
 	assert_err_has "pid $a"
 }
 

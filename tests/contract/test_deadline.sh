@@ -71,7 +71,7 @@ hook pretooluse-lock PreToolUse.Write "$A" "$a"
 rm -f "$(log_file)"; mkfifo "$(log_file)"
 snapshot
 fx PreToolUse.Write "$B" | CLAUDE_PID=$b timed pretooluse-lock
-assert_rc 2; assert_out_empty
+assert_rc 2; assert_out_deny
 assert_err_has "pid $a"
 assert_untouched
 [ -p "$(log_file)" ] || t_fail "the FIFO was replaced"
@@ -107,7 +107,7 @@ hook pretooluse-lock PreToolUse.Write "$A" "$a"
 snapshot
 hold_flock "$(log_file)"
 fx PreToolUse.Write "$B" | CLAUDE_PID=$b timed pretooluse-lock
-assert_rc 2; assert_out_empty
+assert_rc 2; assert_out_deny
 assert_err_has "pid $a"
 assert_untouched
 held "$(log_file)" || t_fail "the log's flock holder was disturbed"
@@ -157,7 +157,7 @@ mkdir -p "$RT"; chmod 700 "$HOME/.claude" "$RT"
 : > "$(mutex_file)"; chmod 600 "$(mutex_file)"
 hold_flock "$(mutex_file)"
 fx PreToolUse.Write "$A" | CLAUDE_PID=$OWNER_PID timed pretooluse-lock
-assert_rc 2; assert_out_empty
+assert_rc 2; assert_out_deny
 assert_err_one_line
 assert_err_has "being changed"
 assert_err_has "retry"
@@ -175,7 +175,7 @@ put_record held "$A" "$(dead_pid)"
 snapshot
 hold_flock "$(mutex_file)"
 fx PreToolUse.Write "$B" | CLAUDE_PID=$OWNER_PID timed pretooluse-lock
-assert_rc 2; assert_out_empty
+assert_rc 2; assert_out_deny
 assert_err_has "being changed"
 assert_untouched
 release_flock
@@ -187,7 +187,7 @@ hook pretooluse-lock PreToolUse.Write "$A" "$a"
 snapshot
 hold_flock "$(mutex_file)"
 fx PreToolUse.Write "$B" | SESSION_LOCK_WAIT_MS=8000 CLAUDE_PID=$b timed pretooluse-lock
-assert_rc 2; assert_out_empty
+assert_rc 2; assert_out_deny
 assert_err_has "pid $a"
 assert_untouched
 release_flock
