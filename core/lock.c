@@ -335,14 +335,14 @@ nest_look_inside(const char *ws, void *arg)
  * Called under the tree mutex before a new holder is written: blocks (out
  * BLOCKED, returns 1) when another live holder has a workspace that
  * contains ours (one record per parent directory) or lies inside it (the
- * registry), else lists ours in the registry and returns 0.
+ * registry, loaded into h for acquire_locked() to list ours in once the
+ * record is written), else returns 0.
  */
 static int
-nested_held(struct lock_ctx *ctx, struct lock_outcome *out)
+nested_held(struct lock_ctx *ctx, struct lock_outcome *out, struct held *h)
 {
 	struct nest_scan n = { .ctx = ctx, .out = out, .found = 0 };
 	char dir[PATH_MAX], *slash;
-	struct held h;
 
 	snprintf(dir, sizeof(dir), "%s", ctx->workspace);
 	while (!n.found && strcmp(dir, "/") != 0 && (slash = strrchr(dir, '/')) != NULL) {
@@ -352,14 +352,8 @@ nested_held(struct lock_ctx *ctx, struct lock_outcome *out)
 			*slash = '\0';
 		nest_look(dir, &n);
 	}
-	if (held_load(&h, ctx->store.dir) != 0)
-		return n.found;
-	if (!n.found)
-		held_each(&h, nest_look_inside, &n);
-	if (!n.found)
-		held_add(&h, ctx->workspace);
-	held_save(&h, ctx->store.dir);	/* best effort: see held.h */
-	held_free(&h);
+	if (!n.found && held_load(h, ctx->store.dir) == 0)
+		held_each(h, nest_look_inside, &n);
 	if (n.found)
 		out->action = LOCK_BLOCKED;
 	return n.found;
@@ -367,7 +361,8 @@ nested_held(struct lock_ctx *ctx, struct lock_outcome *out)
 
 /* Phase 2 of acquire: under the mutex, re-read, decide again, act. */
 static int
-acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
+acquire_decided(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out,
+    struct held *h)
 {
 	struct record next;
 	struct queue q;
@@ -380,7 +375,7 @@ acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 	    out->decision.verdict == VERDICT_STALE_EXPIRED)))) {
 		if (!queue_allows(ctx, out, &q))
 			return 0;
-		if (nested_held(ctx, out)) {
+		if (nested_held(ctx, out, h)) {
 			if (ctx->waiting)
 				queue_join(&q, &ctx->store, ctx->me.session_id);
 			return 0;
@@ -452,6 +447,25 @@ acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 		break;
 	}
 	return err_set("cannot decide about '%s'", ctx->store.record_path);
+}
+
+/*
+ * acquire_decided(), then a new holder's workspace is listed in the held
+ * registry (after its record: a failure there loses no lock, see held.h).
+ */
+static int
+acquire_locked(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
+{
+	struct held h = { NULL, 0, 0 };
+	int rc = acquire_decided(ctx, lease_ms, out, &h);
+
+	if (rc == 0 && h.text != NULL &&
+	    (out->action == LOCK_ACQUIRED || out->action == LOCK_TOOK_OVER)) {
+		held_add(&h, ctx->workspace);
+		held_save(&h, ctx->store.dir);	/* best effort */
+	}
+	held_free(&h);
+	return rc;
 }
 
 int
