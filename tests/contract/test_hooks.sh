@@ -57,15 +57,14 @@ owners() {
 		eval "O$i=$OWNER_PID"
 	done
 }
-# kill_owner PID: kills a stand-in and waits (bounded) until it is gone or a zombie.
+# kill_owner PID: kills a stand-in and waits until it is gone or a zombie (the
+# bound only catches a process that never dies, not a slow machine).
+owner_gone() {
+	[ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" = Z ]
+}
 kill_owner() {
-	local n=0
 	kill -9 "$1" 2>/dev/null
-	while [ $n -lt 500 ] && [ -e "/proc/$1" ] &&
-		[ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; do
-		n=$((n + 1))
-		sleep 0.01
-	done
+	until_true 120 owner_gone "$1"
 }
 
 A=aaaaaaaa-1111-4111-8111-111111111111
