@@ -35,7 +35,7 @@
 static int
 wait_take(const char *ws, const char *session_id, int64_t timeout, const char *self)
 {
-	char dir[PATH_MAX], who[1024], t[32], quoted[PATH_MAX + 64];
+	char dir[PATH_MAX], who[1024], t[32], quoted[PATH_MAX + 64], key[RECORD_SESSION_LEN + 1];
 	struct lock_outcome o;
 	struct lock_ctx ctx;
 	struct config cfg;
@@ -43,8 +43,9 @@ wait_take(const char *ws, const char *session_id, int64_t timeout, const char *s
 
 	if (report_config(&cfg, ws) != 0)
 		return cli_fail("cannot wait for '%s': %s", ws, err_last());
+	record_session_key(key, session_id, strlen(session_id));
 	if (store_dir_open(dir, getenv("HOME")) != 0 ||
-	    lock_ctx_init(&ctx, dir, ws, session_id, cfg.ttl_ms) != 0) {
+	    lock_ctx_init(&ctx, dir, ws, key, cfg.ttl_ms) != 0) {
 		config_free(&cfg);
 		return cli_fail("cannot wait for '%s': %s", ws, err_last());
 	}

@@ -20,11 +20,228 @@ get_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
+/*
+ * A small reader for text cJSON has already accepted as one JSON object:
+ * it finds the raw bytes of a top-level string member, which cJSON cannot
+ * give whole when they hold a NUL. Each function returns the position after
+ * what it read, or NULL on anything it does not expect.
+ */
+static const char *
+skip_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static int
+hex4(const char *p, const char *end, unsigned *v)
+{
+	int i;
+
+	*v = 0;
+	if (end - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* Appends code point cp as UTF-8 to out (when not NULL) at *n. */
+static void
+put_utf8(char *out, size_t *n, unsigned cp)
+{
+	unsigned char b[4];
+	size_t k, len;
+
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		len = 1;
+	} else if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | cp >> 6);
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		len = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | cp >> 12);
+		b[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		len = 3;
+	} else {
+		b[0] = (unsigned char)(0xf0 | cp >> 18);
+		b[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		len = 4;
+	}
+	for (k = 0; k < len; k++, (*n)++)
+		if (out != NULL)
+			out[*n] = (char)b[k];
+}
+
+/*
+ * Decodes the string whose opening quote is at p into out (NULL: only
+ * measure), *n its length in bytes. Escapes as cJSON decodes them, so the
+ * bytes before a NUL are exactly cJSON's valuestring.
+ */
+static const char *
+read_string(const char *p, const char *end, char *out, size_t *n)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	unsigned cp, lo;
+	const char *e;
+
+	*n = 0;
+	if (p >= end || *p++ != '"')
+		return NULL;
+	while (p < end && *p != '"') {
+		if (*p != '\\') {
+			if (out != NULL)
+				out[*n] = *p;
+			(*n)++;
+			p++;
+			continue;
+		}
+		if (++p >= end)
+			return NULL;
+		if (*p != 'u') {
+			if ((e = memchr(from, *p, sizeof(from) - 1)) == NULL)
+				return NULL;
+			if (out != NULL)
+				out[*n] = to[e - from];
+			(*n)++;
+			p++;
+			continue;
+		}
+		if (hex4(p + 1, end, &cp) != 0)
+			return NULL;
+		p += 5;
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			return NULL;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, end, &lo) != 0 ||
+			    lo < 0xdc00 || lo > 0xdfff)
+				return NULL;
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			p += 6;
+		}
+		put_utf8(out, n, cp);
+	}
+	return p < end ? p + 1 : NULL;
+}
+
+/* Skips one value (string, object, array, or a number or literal). */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	size_t n, depth = 0;
+
+	do {
+		if (p >= end)
+			return NULL;
+		if (*p == '"') {
+			if ((p = read_string(p, end, NULL, &n)) == NULL)
+				return NULL;
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']')
+			depth--;
+		else if (depth == 0)
+			while (p + 1 < end && strchr(",}] \t\n\r", p[1]) == NULL)
+				p++;
+		p++;
+	} while (depth > 0);
+	return p;
+}
+
+/*
+ * The bytes of the first top-level member named key, a string, in malloc()ed
+ * memory (*len of them, NUL-terminated after). Returns NULL when it is absent
+ * or not a string, or (err_set) when out of memory or unreadable.
+ */
+static char *
+member_bytes(const char *buf, size_t size, const char *key, size_t *len)
+{
+	const char *p = skip_space(buf, buf + size), *end = buf + size, *value;
+	char name[32], *out;
+	size_t n;
+
+	if (p >= end || *p++ != '{')
+		return NULL;
+	for (;;) {
+		p = skip_space(p, end);
+		if (p >= end || *p != '"')
+			return NULL;
+		if (read_string(p, end, NULL, &n) == NULL)
+			return NULL;
+		if (n < sizeof(name))
+			p = read_string(p, end, name, &n);
+		else
+			p = read_string(p, end, NULL, &n);
+		p = skip_space(p, end);
+		if (p >= end || *p++ != ':')
+			return NULL;
+		value = skip_space(p, end);
+		if (n == strlen(key) && n < sizeof(name) && memcmp(name, key, n) == 0)
+			break;
+		p = skip_space(skip_value(value, end), end);
+		if (p == NULL || p >= end || *p++ != ',')
+			return NULL;
+	}
+	if (value >= end || *value != '"' || read_string(value, end, NULL, &n) == NULL)
+		return NULL;
+	if ((out = malloc(n + 1)) == NULL) {
+		err_set("cannot read stdin: out of memory");
+		return NULL;
+	}
+	read_string(value, end, out, len);
+	out[*len] = '\0';
+	return out;
+}
+
+/*
+ * Sets in->session_id to the key of the whole id (cut: cJSON's string).
+ * Only an input with a "\u0000" escape somewhere can hold an id that cJSON
+ * cut; only then is the raw text read again. An empty id is no id.
+ */
+static int
+session_key(struct hook_input *in, const char *buf, size_t len, const char *cut)
+{
+	char *whole = NULL;
+	size_t n = strlen(cut);
+
+	if (memmem(buf, len, "\\u0000", 6) != NULL) {
+		err_clear();
+		whole = member_bytes(buf, len, "session_id", &n);
+		if (whole == NULL)
+			return err_set("%s", err_last()[0] != '\0' ? err_last() :
+			    "stdin's 'session_id' cannot be read whole");
+	}
+	if (n == 0)
+		return err_set("stdin has no 'session_id'");
+	record_session_key(in->session_key, whole != NULL ? whole : cut, n);
+	in->session_id = in->session_key;
+	free(whole);
+	return 0;
+}
+
 int
 hookin_parse(struct hook_input *out, const char *buf, size_t len)
 {
 	const cJSON *input, *item;
-	const char *end = NULL;
+	const char *end = NULL, *id;
 	cJSON *root;
 
 	memset(out, 0, sizeof(*out));
@@ -46,10 +263,12 @@ hookin_parse(struct hook_input *out, const char *buf, size_t len)
 		    : "stdin is not a JSON object");
 	}
 	out->root = root;
-	out->session_id = get_str(root, "session_id");
-	if (out->session_id == NULL || out->session_id[0] == '\0') {
+	id = get_str(root, "session_id");
+	if (id == NULL || session_key(out, buf, len, id) != 0) {
+		if (id == NULL)
+			err_set("stdin has no 'session_id'");
 		hookin_free(out);
-		return err_set("stdin has no 'session_id'");
+		return -1;
 	}
 	out->event = get_str(root, "hook_event_name");
 	out->cwd = get_str(root, "cwd");
