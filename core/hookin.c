@@ -26,41 +26,40 @@ get_str(const cJSON *obj, const char *key)
  * give whole when they hold a NUL. Each function returns the position after
  * what it read, or NULL on anything it does not expect.
  */
+/* White space as cJSON skips it: every byte up to 32, NUL included. */
 static const char *
 skip_space(const char *p, const char *end)
 {
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+	while (p < end && (unsigned char)*p <= 32)
 		p++;
 	return p;
 }
 
-static int
-hex4(const char *p, const char *end, unsigned *v)
+/* Four hex digits as cJSON reads them: anything that is not one makes 0. */
+static unsigned
+hex4(const char *p)
 {
+	unsigned v = 0;
 	int i;
 
-	*v = 0;
-	if (end - p < 4)
-		return -1;
 	for (i = 0; i < 4; i++) {
 		char c = p[i];
 
-		*v <<= 4;
 		if (c >= '0' && c <= '9')
-			*v |= (unsigned)(c - '0');
+			v = v << 4 | (unsigned)(c - '0');
 		else if (c >= 'a' && c <= 'f')
-			*v |= (unsigned)(c - 'a' + 10);
+			v = v << 4 | (unsigned)(c - 'a' + 10);
 		else if (c >= 'A' && c <= 'F')
-			*v |= (unsigned)(c - 'A' + 10);
+			v = v << 4 | (unsigned)(c - 'A' + 10);
 		else
-			return -1;
+			return 0;
 	}
-	return 0;
+	return v;
 }
 
-/* Appends code point cp as UTF-8 to out (when not NULL) at *n. */
+/* Appends code point cp as UTF-8 to out (as much as cap allows) at *n. */
 static void
-put_utf8(char *out, size_t *n, unsigned cp)
+put_utf8(char *out, size_t cap, size_t *n, unsigned cp)
 {
 	unsigned char b[4];
 	size_t k, len;
@@ -85,59 +84,67 @@ put_utf8(char *out, size_t *n, unsigned cp)
 		len = 4;
 	}
 	for (k = 0; k < len; k++, (*n)++)
-		if (out != NULL)
+		if (*n < cap)
 			out[*n] = (char)b[k];
 }
 
 /*
- * Decodes the string whose opening quote is at p into out (NULL: only
- * measure), *n its length in bytes. Escapes as cJSON decodes them, so the
- * bytes before a NUL are exactly cJSON's valuestring.
+ * Decodes the string whose opening quote is at p into out, at most cap
+ * bytes of it (cap 0: only measure), *n its whole length in bytes, exactly
+ * as cJSON decodes it, so the bytes before a NUL are cJSON's: the string
+ * ends at the first quote not escaped, and a \u escape must lie inside it
+ * (six bytes; its digits read as hex4() reads them).
  */
 static const char *
-read_string(const char *p, const char *end, char *out, size_t *n)
+read_string(const char *p, const char *end, char *out, size_t cap, size_t *n)
 {
 	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *close, *e;
 	unsigned cp, lo;
-	const char *e;
 
 	*n = 0;
 	if (p >= end || *p++ != '"')
 		return NULL;
-	while (p < end && *p != '"') {
+	for (close = p; close < end && *close != '"'; close++)
+		if (*close == '\\' && ++close >= end)
+			return NULL;
+	if (close >= end)
+		return NULL;
+	while (p < close) {
 		if (*p != '\\') {
-			if (out != NULL)
+			if (*n < cap)
 				out[*n] = *p;
 			(*n)++;
 			p++;
 			continue;
 		}
-		if (++p >= end)
-			return NULL;
-		if (*p != 'u') {
-			if ((e = memchr(from, *p, sizeof(from) - 1)) == NULL)
+		if (p[1] != 'u') {
+			if ((e = memchr(from, p[1], sizeof(from) - 1)) == NULL)
 				return NULL;
-			if (out != NULL)
+			if (*n < cap)
 				out[*n] = to[e - from];
 			(*n)++;
-			p++;
+			p += 2;
 			continue;
 		}
-		if (hex4(p + 1, end, &cp) != 0)
+		if (close - p < 6)
 			return NULL;
-		p += 5;
+		cp = hex4(p + 2);
+		p += 6;
 		if (cp >= 0xdc00 && cp <= 0xdfff)
 			return NULL;
 		if (cp >= 0xd800 && cp <= 0xdbff) {
-			if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, end, &lo) != 0 ||
-			    lo < 0xdc00 || lo > 0xdfff)
+			if (close - p < 6 || p[0] != '\\' || p[1] != 'u')
+				return NULL;
+			lo = hex4(p + 2);
+			if (lo < 0xdc00 || lo > 0xdfff)
 				return NULL;
 			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 			p += 6;
 		}
-		put_utf8(out, n, cp);
+		put_utf8(out, cap, n, cp);
 	}
-	return p < end ? p + 1 : NULL;
+	return close + 1;
 }
 
 /* Skips one value (string, object, array, or a number or literal). */
@@ -150,16 +157,16 @@ skip_value(const char *p, const char *end)
 		if (p >= end)
 			return NULL;
 		if (*p == '"') {
-			if ((p = read_string(p, end, NULL, &n)) == NULL)
+			if ((p = read_string(p, end, NULL, 0, &n)) == NULL)
 				return NULL;
 			continue;
 		}
 		if (*p == '{' || *p == '[')
 			depth++;
-		else if (*p == '}' || *p == ']')
-			depth--;
+		else if ((*p == '}' || *p == ']') && depth-- == 0)
+			return NULL;
 		else if (depth == 0)
-			while (p + 1 < end && strchr(",}] \t\n\r", p[1]) == NULL)
+			while (p + 1 < end && (unsigned char)p[1] > 32 && strchr(",}]", p[1]) == NULL)
 				p++;
 		p++;
 	} while (depth > 0);
@@ -184,36 +191,56 @@ member_bytes(const char *buf, size_t size, const char *key, size_t *len)
 		p = skip_space(p, end);
 		if (p >= end || *p != '"')
 			return NULL;
-		if (read_string(p, end, NULL, &n) == NULL)
+		if ((p = read_string(p, end, name, sizeof(name) - 1, &n)) == NULL)
 			return NULL;
-		if (n < sizeof(name))
-			p = read_string(p, end, name, &n);
-		else
-			p = read_string(p, end, NULL, &n);
+		name[n < sizeof(name) - 1 ? n : sizeof(name) - 1] = '\0';
 		p = skip_space(p, end);
 		if (p >= end || *p++ != ':')
 			return NULL;
 		value = skip_space(p, end);
-		if (n == strlen(key) && n < sizeof(name) && memcmp(name, key, n) == 0)
+		/* cJSON compares member names as C strings: up to a NUL. */
+		if (strcmp(name, key) == 0)
 			break;
-		p = skip_space(skip_value(value, end), end);
-		if (p == NULL || p >= end || *p++ != ',')
+		if ((p = skip_value(value, end)) == NULL)
+			return NULL;
+		p = skip_space(p, end);
+		if (p >= end || *p++ != ',')
 			return NULL;
 	}
-	if (value >= end || *value != '"' || read_string(value, end, NULL, &n) == NULL)
+	if (value >= end || *value != '"' || read_string(value, end, NULL, 0, &n) == NULL)
 		return NULL;
 	if ((out = malloc(n + 1)) == NULL) {
 		err_set("cannot read stdin: out of memory");
 		return NULL;
 	}
-	read_string(value, end, out, len);
+	read_string(value, end, out, n, len);
 	out[*len] = '\0';
 	return out;
 }
 
 /*
+ * Can a string of this input hold a NUL? Only through a raw NUL byte (cJSON
+ * takes it into a string) or a \u escape that reads as 0: "\u0000", or
+ * one whose digits are not all hex.
+ */
+static int
+may_hold_nul(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+
+	if (memchr(buf, '\0', len) != NULL)
+		return 1;
+	while ((p = memmem(p, (size_t)(end - p), "\\u", 2)) != NULL) {
+		if (end - p >= 6 && hex4(p + 2) == 0)
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
+/*
  * Sets in->session_id to the key of the whole id (cut: cJSON's string).
- * Only an input with a "\u0000" escape somewhere can hold an id that cJSON
+ * Only an input that may hold a NUL in a string can hold an id that cJSON
  * cut; only then is the raw text read again. An empty id is no id.
  */
 static int
@@ -222,19 +249,19 @@ session_key(struct hook_input *in, const char *buf, size_t len, const char *cut)
 	char *whole = NULL;
 	size_t n = strlen(cut);
 
-	if (memmem(buf, len, "\\u0000", 6) != NULL) {
+	if (may_hold_nul(buf, len)) {
 		err_clear();
 		whole = member_bytes(buf, len, "session_id", &n);
 		if (whole == NULL)
 			return err_set("%s", err_last()[0] != '\0' ? err_last() :
 			    "stdin's 'session_id' cannot be read whole");
 	}
-	if (n == 0)
-		return err_set("stdin has no 'session_id'");
-	record_session_key(in->session_key, whole != NULL ? whole : cut, n);
-	in->session_id = in->session_key;
+	if (n > 0) {
+		record_session_key(in->session_key, whole != NULL ? whole : cut, n);
+		in->session_id = in->session_key;
+	}
 	free(whole);
-	return 0;
+	return n > 0 ? 0 : err_set("stdin has no 'session_id'");
 }
 
 int

@@ -511,6 +511,7 @@ key_bytes(const char *id, size_t len, char out[RECORD_SESSION_LEN + 1])
 
 START_TEST(an_id_is_not_cut_at_a_nul_escape)
 {
+	static const char raw_nul[] = "{\"session_id\":\"ab\0cd\"}";
 	char a[RECORD_SESSION_LEN + 1], b[RECORD_SESSION_LEN + 1], c[RECORD_SESSION_LEN + 1];
 
 	key_of("{\"session_id\":\"abc\\u0000def\"}", a);
@@ -522,6 +523,10 @@ START_TEST(an_id_is_not_cut_at_a_nul_escape)
 	ck_assert_str_eq(c, "abc");
 	ck_assert_str_eq(a, key_bytes("abc\0def", 7, c));
 	ck_assert_str_eq(b, key_bytes("abc\0xyz", 7, c));
+	/* a raw NUL byte, which cJSON takes into the string and cuts at too */
+	ck_assert_int_eq(hookin_parse(&in, raw_nul, sizeof(raw_nul) - 1), 0);
+	ck_assert_str_eq(in.session_id, key_bytes("ab\0cd", 5, c));
+	hookin_free(&in);
 	/* a NUL first, and one at the end */
 	ck_assert_str_eq(key_of("{\"session_id\":\"\\u0000x\"}", a), key_bytes("\0x", 2, c));
 	ck_assert_str_eq(key_of("{\"session_id\":\"x\\u0000\"}", a), key_bytes("x\0", 2, c));
@@ -530,6 +535,7 @@ END_TEST
 
 START_TEST(the_whole_id_is_found_as_cjson_finds_it)
 {
+	static const char spaced[] = "\0{\x01\"n\"\0:\x1f 1\0,\"session_id\"\x02:\"s\\u0000\"\0}";
 	char a[RECORD_SESSION_LEN + 1], b[RECORD_SESSION_LEN + 1];
 
 	/* not the first member, after nested values holding quotes, braces, NUL escapes */
@@ -545,8 +551,20 @@ START_TEST(the_whole_id_is_found_as_cjson_finds_it)
 	/* a key written with an escape is the same key */
 	key_of("{\"session\\u005fid\":\"k\\u0000\"}", a);
 	ck_assert_str_eq(a, key_bytes("k\0", 2, b));
+	/* a \u escape whose digits are not hex reads as U+0000 in cJSON: also a NUL */
+	key_of("{\"session_id\":\"x\\uZZZZy\"}", a);
+	ck_assert_str_eq(a, key_bytes("x\0y", 3, b));
+	key_of("{\"session_id\":\"x\\u\\u0000y\"}", a);
+	ck_assert_str_eq(a, key_bytes("x\0" "00y", 5, b));
+	/* a member name with a NUL in it is "session_id" to cJSON, which compares names as C strings */
+	key_of("{\"session_id\\u0000x\":\"n\\u0000\",\"session_id\":\"later\"}", a);
+	ck_assert_str_eq(a, key_bytes("n\0", 2, b));
 	/* an escaped backslash before "u0000" is text, not a NUL: the id is plain */
 	ck_assert_str_eq(key_of("{\"session_id\":\"a\\\\u0000\"}", a), "a\\u0000");
+	/* NUL and control bytes between tokens, which cJSON skips as white space */
+	ck_assert_int_eq(hookin_parse(&in, spaced, sizeof(spaced) - 1), 0);
+	ck_assert_str_eq(in.session_id, key_bytes("s\0", 2, b));
+	hookin_free(&in);
 	/* a NUL escape elsewhere leaves a plain id as it is */
 	ck_assert_str_eq(key_of("{\"cwd\":\"\\u0000\",\"session_id\":\"plain\"}", a), "plain");
 }
