@@ -57,7 +57,7 @@ problem(struct doctor *d, const char *fmt, ...)
 
 	fputs("problem: ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	report_vprintf(stdout, fmt, ap);
 	va_end(ap);
 	fputc('\n', stdout);
 	d->problems++;
@@ -334,8 +334,8 @@ run(int argc, char **argv)
 		printf("%d problem%s found\n", d.problems, d.problems == 1 ? "" : "s");
 		return CLI_FAILED;
 	}
-	printf("no problems found: programs in '%s', hooks registered in %s%s%s, runtime "
-	    "directory '%s'%s\n", bindir, d.registered_in,
+	report_printf(stdout, "no problems found: programs in '%s', hooks registered in %s%s%s, "
+	    "runtime directory '%s'%s\n", bindir, d.registered_in,
 	    d.client[0] != '\0' ? " for Claude Code " : " (Claude Code not found on PATH: "
 	    "checked for every version)", d.client, dir, exists ? "" : " (created on first use)");
 	return CLI_OK;

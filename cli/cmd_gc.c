@@ -70,17 +70,19 @@ sweep_leftovers(struct gc *g, struct lock_ctx *ctx)
 	if (store_lock(&ctx->store, GC_MUTEX_WAIT_MS) != 0)
 		return;		/* in use: someone may be writing right now */
 	if (store_sweep_temp(&ctx->store)) {
-		printf("removed leftover temporary file '%s'\n", ctx->store.temp_path);
+		report_printf(stdout, "removed leftover temporary file '%s'\n",
+		    ctx->store.temp_path);
 		g->removed++;
 	}
 	if (unlink(qtemp) == 0) {
-		printf("removed leftover temporary file '%s'\n", qtemp);
+		report_printf(stdout, "removed leftover temporary file '%s'\n", qtemp);
 		g->removed++;
 	}
 	if (exists(qpath)) {
 		queue_load(&q, &ctx->store);
 		if (q.n == 0 && unlink(qpath) == 0) {
-			printf("removed waiters' queue '%s' (no live waiter)\n", qpath);
+			report_printf(stdout, "removed waiters' queue '%s' (no live waiter)\n",
+			    qpath);
 			g->removed++;
 		}
 	}
@@ -99,11 +101,12 @@ sweep_record(struct gc *g, struct lock_ctx *ctx, const struct inventory_look *l)
 	if (l->status == STORE_ABSENT)
 		return;
 	if (l->status == STORE_UNSAFE || l->status == STORE_NEWER) {
-		printf("left '%s': %s\n", l->path, l->error);
+		report_printf(stdout, "left '%s': %s\n", l->path, l->error);
 		return;
 	}
 	if (l->status == STORE_CORRUPT && !l->corrupt_old) {
-		printf("left '%s': corrupt, but younger than the TTL (%s)\n", l->path, l->error);
+		report_printf(stdout, "left '%s': corrupt, but younger than the TTL (%s)\n",
+		    l->path, l->error);
 		return;
 	}
 	if (l->status == STORE_FOUND && l->decision.verdict != VERDICT_STALE_DEAD &&
@@ -114,7 +117,8 @@ sweep_record(struct gc *g, struct lock_ctx *ctx, const struct inventory_look *l)
 	else
 		rc = lock_sweep(ctx, &o);
 	if (rc != 0) {
-		fprintf(stderr, "session-lock: cannot remove '%s': %s\n", l->path, err_last());
+		report_printf(stderr, "session-lock: cannot remove '%s': %s\n",
+		    l->path, err_last());
 		g->errors++;
 		return;
 	}
@@ -124,13 +128,14 @@ sweep_record(struct gc *g, struct lock_ctx *ctx, const struct inventory_look *l)
 		was.rec = o.previous;
 		was.decision = o.decision;
 		report_holder(who, sizeof(who), &was);
-		printf("removed the lock on '%s' held by %s: %s\n", o.previous.workspace[0] ?
-		    o.previous.workspace : l->path, who, o.decision.why);
+		report_printf(stdout, "removed the lock on '%s' held by %s: %s\n",
+		    o.previous.workspace[0] ? o.previous.workspace : l->path, who, o.decision.why);
 	} else {
-		printf("removed the corrupt lock record '%s' (%s)\n", l->path, l->error);
+		report_printf(stdout, "removed the corrupt lock record '%s' (%s)\n",
+		    l->path, l->error);
 	}
 	if (o.note[0] != '\0')
-		fprintf(stderr, "session-lock: warning: %s\n", o.note);
+		report_printf(stderr, "session-lock: warning: %s\n", o.note);
 	g->removed++;
 }
 
@@ -154,10 +159,11 @@ sweep_mutex(struct gc *g, struct lock_ctx *ctx)
 	    lstat(ctx->store.mutex_path, &named) == 0 && named.st_ino == held.st_ino &&
 	    named.st_dev == held.st_dev) {
 		if (unlink(ctx->store.mutex_path) == 0) {
-			printf("removed unused mutex file '%s'\n", ctx->store.mutex_path);
+			report_printf(stdout, "removed unused mutex file '%s'\n",
+			    ctx->store.mutex_path);
 			g->removed++;
 		} else {
-			fprintf(stderr, "session-lock: cannot remove '%s': %s\n",
+			report_printf(stderr, "session-lock: cannot remove '%s': %s\n",
 			    ctx->store.mutex_path, strerror(errno));
 			g->errors++;
 		}
@@ -183,7 +189,7 @@ run(int argc, char **argv)
 	if (report_dir(g.dir, &exists_dir) != 0)
 		return cli_fail("cannot clean up the runtime directory: %s", err_last());
 	if (!exists_dir) {
-		printf("nothing to remove: no runtime directory '%s'\n", g.dir);
+		report_printf(stdout, "nothing to remove: no runtime directory '%s'\n", g.dir);
 		return CLI_OK;
 	}
 	if (report_me(&g.me, 0) != 0 || report_config(&cfg, NULL) != 0)
@@ -196,13 +202,15 @@ run(int argc, char **argv)
 		const char *hash = inv.items[i].hash;
 
 		if (inventory_look(&l, g.dir, hash, &g.me, g.ttl_ms) != 0) {
-			fprintf(stderr, "session-lock: cannot read '%s': %s\n", l.path, err_last());
+			report_printf(stderr, "session-lock: cannot read '%s': %s\n",
+			    l.path, err_last());
 			g.errors++;
 			continue;
 		}
 		if (inventory_ctx(&ctx, g.dir, hash, l.status == STORE_FOUND ?
 		    l.rec.workspace : NULL, &g.me, g.ttl_ms) != 0) {
-			fprintf(stderr, "session-lock: cannot clean up '%s': %s\n", l.path, err_last());
+			report_printf(stderr, "session-lock: cannot clean up '%s': %s\n",
+			    l.path, err_last());
 			g.errors++;
 			continue;
 		}
@@ -212,9 +220,9 @@ run(int argc, char **argv)
 	}
 	inventory_free(&inv);
 	if (g.removed == 0)
-		printf("nothing to remove in '%s'\n", g.dir);
+		report_printf(stdout, "nothing to remove in '%s'\n", g.dir);
 	else
-		printf("removed %d file%s\n", g.removed, g.removed == 1 ? "" : "s");
+		report_printf(stdout, "removed %d file%s\n", g.removed, g.removed == 1 ? "" : "s");
 	return g.errors > 0 ? CLI_FAILED : CLI_OK;
 }
 

@@ -142,7 +142,7 @@ show(const char *line)
 	size_t len;
 
 	if (o == NULL || !cJSON_IsObject(o)) {
-		printf("(unreadable line) %s\n", line);
+		report_printf(stdout, "(unreadable line) %s\n", line);
 		cJSON_Delete(o);
 		return;
 	}
@@ -174,9 +174,9 @@ show(const char *line)
 	if (num(o, "idle_ms") > 0)
 		snprintf(more + len, sizeof(more) - len, ", idle %s",
 		    report_duration(t, sizeof(t), num(o, "idle_ms")));
-	printf("%s  %-13s  %-8s  pid %-7lld  %s%s\n", when, event != NULL ? event : "?",
-	    report_short_id(s, sid != NULL ? sid : "-"), num(o, "pid"), ws != NULL ? ws : "-",
-	    more);
+	report_printf(stdout, "%s  %-13s  %-8s  pid %-7lld  %s%s\n", when,
+	    event != NULL ? event : "?", report_short_id(s, sid != NULL ? sid : "-"),
+	    num(o, "pid"), ws != NULL ? ws : "-", more);
 	cJSON_Delete(o);
 }
 
@@ -225,10 +225,12 @@ run(int argc, char **argv)
 	}
 	from = (long)l.n > n ? l.n - (size_t)n : 0;
 	for (k = from; k < l.n; k++) {
-		if (json)
-			puts(l.line[k]);
-		else
+		if (!json)
 			show(l.line[k]);
+		else if (report_puts_json(l.line[k]) != 0) {
+			cli_fail("cannot show the audit log: out of memory");
+			goto out;
+		}
 	}
 	rc = CLI_OK;
 out:
@@ -246,7 +248,8 @@ const struct cli_cmd cmd_log = {
 	    "including the rotated session-lock.log.1 when N reaches back that far: time,\n"
 	    "event (acquire, takeover, release, force-release, clear, block), the session\n"
 	    "that acted (short id), its pid, the workspace, and the details (tool, previous\n"
-	    "holder or blocker, reason). --json prints the log's own JSON lines unchanged.\n\n"
+	    "holder or blocker, reason). --json prints the log's own JSON lines (DEL, C1\n"
+	    "controls and bytes that are not UTF-8 written as \\u00XX).\n\n"
 	    "exit status: 0 shown (also when there is no log yet); 3 failed.",
 	.run = run,
 };

@@ -43,7 +43,7 @@ run(int argc, char **argv)
 	if (report_dir(dir, &exists) != 0)
 		return cli_fail("cannot release '%s': %s", ws, err_last());
 	if (!exists) {
-		printf("no lock on '%s': nothing to release\n", ws);
+		report_printf(stdout, "no lock on '%s': nothing to release\n", ws);
 		return CLI_OK;
 	}
 	if (report_me(&me, 1) != 0 || report_config(&cfg, ws) != 0)
@@ -58,26 +58,27 @@ run(int argc, char **argv)
 	if (l.status == STORE_FOUND) {
 		report_holder(who, sizeof(who), &l);
 		if (force && l.decision.verdict == VERDICT_HELD)
-			printf("'%s' is held by %s; removing its lock (--force)\n", ws, who);
+			report_printf(stdout, "'%s' is held by %s; removing its lock (--force)\n",
+			    ws, who);
 	}
 	if (lock_break(&ctx, force, &o) != 0)
 		return cli_fail("cannot release '%s': %s", ws, err_last());
 	switch (o.action) {
 	case LOCK_RELEASED:
 		if (!o.have_previous)
-			printf("removed the unreadable lock record of '%s'\n", ws);
+			report_printf(stdout, "removed the unreadable lock record of '%s'\n", ws);
 		else {
 			/* describe what was removed, as read under the mutex */
 			report_as_found(&l, &o.previous, &o.decision, &me);
 			report_holder(who, sizeof(who), &l);
-			printf("released the lock on '%s' held by %s (%s)\n", ws, who,
+			report_printf(stdout, "released the lock on '%s' held by %s (%s)\n", ws, who,
 			    o.decision.why != NULL ? o.decision.why : "removed");
 		}
 		if (o.note[0] != '\0')
-			fprintf(stderr, "session-lock: warning: %s\n", o.note);
+			report_printf(stderr, "session-lock: warning: %s\n", o.note);
 		return CLI_OK;
 	case LOCK_ABSENT:
-		printf("no lock on '%s': nothing to release\n", ws);
+		report_printf(stdout, "no lock on '%s': nothing to release\n", ws);
 		return CLI_OK;
 	default:
 		break;
@@ -87,7 +88,7 @@ run(int argc, char **argv)
 		report_as_found(&l, &o.holder, &o.decision, &me);
 		report_holder(who, sizeof(who), &l);
 	}
-	fprintf(stderr, "session-lock: cannot release '%s': it is held by %s; "
+	report_printf(stderr, "session-lock: cannot release '%s': it is held by %s; "
 	    "use --force to remove it anyway\n", ws, who[0] != '\0' ? who : "a live holder");
 	return CLI_HELD;
 }

@@ -187,9 +187,12 @@ static int
 held_by_caller(const struct lock_outcome *o)
 {
 	const char *sid = getenv("CLAUDE_CODE_SESSION_ID");
+	char key[RECORD_SESSION_LEN + 1];
 
-	return o->have_holder && o->decision.verdict == VERDICT_HELD && sid != NULL &&
-	    *sid != '\0' && strcmp(o->holder.session_id, sid) == 0;
+	if (!o->have_holder || o->decision.verdict != VERDICT_HELD || sid == NULL || *sid == '\0')
+		return 0;
+	record_session_key(key, sid, strlen(sid));
+	return strcmp(o->holder.session_id, key) == 0;
 }
 
 /*

@@ -32,12 +32,12 @@ static int
 print_json(cJSON *doc)
 {
 	char *text = doc != NULL ? cJSON_Print(doc) : NULL;
+	int rc = text != NULL ? report_puts_json(text) : -1;
 
 	cJSON_Delete(doc);
-	if (text == NULL)
-		return cli_fail("cannot show the status: out of memory");
-	puts(text);
 	free(text);
+	if (rc != 0)
+		return cli_fail("cannot show the status: out of memory");
 	return CLI_OK;
 }
 
@@ -94,7 +94,7 @@ status_all(const struct holder *me, int json)
 		arr = NULL;
 	} else {
 		if (shown == 0)
-			printf("no locks in '%s'\n", dir);
+			report_printf(stdout, "no locks in '%s'\n", dir);
 		rc = CLI_OK;
 	}
 	if (rc == CLI_OK)

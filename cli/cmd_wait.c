@@ -35,7 +35,7 @@
 static int
 wait_take(const char *ws, const char *session_id, int64_t timeout, const char *self)
 {
-	char dir[PATH_MAX], who[1024], t[32], quoted[PATH_MAX + 64];
+	char dir[PATH_MAX], who[1024], t[32], quoted[PATH_MAX + 64], key[RECORD_SESSION_LEN + 1];
 	struct lock_outcome o;
 	struct lock_ctx ctx;
 	struct config cfg;
@@ -43,8 +43,9 @@ wait_take(const char *ws, const char *session_id, int64_t timeout, const char *s
 
 	if (report_config(&cfg, ws) != 0)
 		return cli_fail("cannot wait for '%s': %s", ws, err_last());
+	record_session_key(key, session_id, strlen(session_id));
 	if (store_dir_open(dir, getenv("HOME")) != 0 ||
-	    lock_ctx_init(&ctx, dir, ws, session_id, cfg.ttl_ms) != 0) {
+	    lock_ctx_init(&ctx, dir, ws, key, cfg.ttl_ms) != 0) {
 		config_free(&cfg);
 		return cli_fail("cannot wait for '%s': %s", ws, err_last());
 	}
@@ -56,12 +57,12 @@ wait_take(const char *ws, const char *session_id, int64_t timeout, const char *s
 	switch (o.action) {
 	case LOCK_ACQUIRED:
 	case LOCK_TOOK_OVER:
-		printf("session-lock: the lock on '%s' is now this session's (%.8s): go on with "
-		    "your changes.\n", ws, session_id);
+		report_printf(stdout, "session-lock: the lock on '%s' is now this session's (%.8s): "
+		    "go on with your changes.\n", ws, session_id);
 		return CLI_OK;
 	case LOCK_RENEWED:
-		printf("session-lock: this session (%.8s) already holds the lock on '%s': go on "
-		    "with your changes.\n", session_id, ws);
+		report_printf(stdout, "session-lock: this session (%.8s) already holds the lock on "
+		    "'%s': go on with your changes.\n", session_id, ws);
 		return CLI_OK;
 	default:
 		break;
@@ -75,7 +76,7 @@ wait_take(const char *ws, const char *session_id, int64_t timeout, const char *s
 	else
 		snprintf(who, sizeof(who), "%d other waiting session%s that came first",
 		    o.queued_ahead, o.queued_ahead == 1 ? "" : "s");
-	fprintf(stderr, "session-lock: '%s' is still held after %s, by %s. Run `%s wait %s` "
+	report_printf(stderr, "session-lock: '%s' is still held after %s, by %s. Run `%s wait %s` "
 	    "again to keep this session's place in line, or tell the user.\n", ws,
 	    report_duration(t, sizeof(t), timeout), who, self, quoted);
 	return CLI_TIMEOUT;
@@ -167,7 +168,7 @@ run(int argc, char **argv)
 				report_holder(who, sizeof(who), &l);
 			else
 				snprintf(who, sizeof(who), "a corrupt record younger than the TTL");
-			fprintf(stderr, "session-lock: cannot wait for '%s': still held by %s "
+			report_printf(stderr, "session-lock: cannot wait for '%s': still held by %s "
 			    "after %s\n", ws, who, report_duration(t, sizeof(t), timeout));
 			return CLI_TIMEOUT;
 		}

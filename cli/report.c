@@ -13,6 +13,7 @@
 #include "report.h"
 #include "store.h"
 #include "sys.h"
+#include "text.h"
 #include "workspace.h"
 
 int
@@ -63,8 +64,9 @@ report_config(struct config *c, const char *workspace)
 	if (config_defaults(c) != 0)
 		return err_set("out of memory");
 	if (config_load(c, getenv("HOME"), workspace) != 0)
-		fprintf(stderr, "session-lock: warning: ignoring a bad configuration: %s (the hooks "
-		    "ignore it too, and lock with the defaults and the other settings)\n", err_last());
+		report_printf(stderr, "session-lock: warning: ignoring a bad configuration: %s (the "
+		    "hooks ignore it too, and lock with the defaults and the other settings)\n",
+		    err_last());
 	return 0;
 }
 
@@ -101,6 +103,52 @@ report_as_found(struct inventory_look *l, const struct record *r, const struct d
 	l->decision = *d;
 	l->local = decide_is_local(r, me);
 	l->owner = l->local ? proc_liveness(r->pid, r->pid_start) : PROC_UNKNOWN;
+}
+
+void
+report_vprintf(FILE *to, const char *fmt, va_list ap)
+{
+	char *text = NULL, *safe = NULL;
+	size_t len;
+	int newline = 0;
+
+	if (vasprintf(&text, fmt, ap) < 0) {
+		fputs("(out of memory)\n", to);
+		return;
+	}
+	len = strlen(text);
+	if (len > 0 && text[len - 1] == '\n') {
+		text[len - 1] = '\0';
+		newline = 1;
+	}
+	safe = text_escaped(text, TEXT_LINE);
+	fputs(safe != NULL ? safe : "(out of memory)", to);
+	if (newline)
+		fputc('\n', to);
+	free(safe);
+	free(text);
+}
+
+void
+report_printf(FILE *to, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_vprintf(to, fmt, ap);
+	va_end(ap);
+}
+
+int
+report_puts_json(const char *json)
+{
+	char *safe = text_escaped(json, TEXT_JSON);
+
+	if (safe == NULL)
+		return -1;
+	puts(safe);
+	free(safe);
+	return 0;
 }
 
 const char *
@@ -295,32 +343,35 @@ report_text(FILE *to, const struct inventory_look *l, const char *workspace)
 	const struct record *r = &l->rec;
 	char t[64], sid[16];
 
-	fprintf(to, "workspace:   %s\n", workspace);
-	fprintf(to, "lock file:   %s\n", l->path);
-	fprintf(to, "verdict:     %s", report_verdict(l));
+	report_printf(to, "workspace:   %s\n", workspace);
+	report_printf(to, "lock file:   %s\n", l->path);
+	report_printf(to, "verdict:     %s", report_verdict(l));
 	if (l->status != STORE_ABSENT && l->status != STORE_FOUND)
-		fprintf(to, " (%s)\n", why(l));
+		report_printf(to, " (%s)\n", why(l));
 	else if (l->status == STORE_FOUND && l->decision.verdict != VERDICT_HELD)
-		fprintf(to, " (%s)\n", why(l));
+		report_printf(to, " (%s)\n", why(l));
 	else
 		fputc('\n', to);
 	if (l->error[0] != '\0')
-		fprintf(to, "problem:     %s\n", l->error);
+		report_printf(to, "problem:     %s\n", l->error);
 	if (l->status != STORE_FOUND)
 		return;
 	if (strcmp(r->kind, "run") == 0)
-		fprintf(to, "holder:      'session-lock run' of '%s'\n", r->command);
+		report_printf(to, "holder:      'session-lock run' of '%s'\n", r->command);
 	else
-		fprintf(to, "holder:      session %s\n", report_short_id(sid, r->session_id));
-	fprintf(to, "session id:  %s\n", r->session_id);
-	fprintf(to, "pid:         %d (%s)\n", (int)r->pid, report_alive(l));
-	fprintf(to, "host:        %s%s\n", r->host[0] != '\0' ? r->host : "(unknown)",
+		report_printf(to, "holder:      session %s\n", report_short_id(sid, r->session_id));
+	report_printf(to, "session id:  %s\n", r->session_id);
+	report_printf(to, "pid:         %d (%s)\n", (int)r->pid, report_alive(l));
+	report_printf(to, "host:        %s%s\n", r->host[0] != '\0' ? r->host : "(unknown)",
 	    l->local ? " (this host)" : "");
-	fprintf(to, "held for:    %s\n", report_duration(t, sizeof(t), l->now_wall - r->acquired_at));
-	fprintf(to, "idle for:    %s\n", report_duration(t, sizeof(t), l->decision.idle_ms));
-	fprintf(to, "lease ends:  %s\n", lease_text(t, sizeof(t), l->decision.lease_left_ms));
+	report_printf(to, "held for:    %s\n",
+	    report_duration(t, sizeof(t), l->now_wall - r->acquired_at));
+	report_printf(to, "idle for:    %s\n",
+	    report_duration(t, sizeof(t), l->decision.idle_ms));
+	report_printf(to, "lease ends:  %s\n",
+	    lease_text(t, sizeof(t), l->decision.lease_left_ms));
 	if (r->previous.session_id[0] != '\0')
-		fprintf(to, "took over:   from %s (pid %d): %s\n", r->previous.session_id,
+		report_printf(to, "took over:   from %s (pid %d): %s\n", r->previous.session_id,
 		    (int)r->previous.pid, r->previous.reason);
 }
 
@@ -338,18 +389,18 @@ report_table_row(FILE *to, const struct inventory_look *l)
 	char held[32], idle[32], lease[48], sid[16], pid[16];
 
 	if (l->status != STORE_FOUND) {
-		fprintf(to, "%-19s %-9s %-8s %-12s %-8s %-7s %-7s %-13s %s: %s\n",
+		report_printf(to, "%-19s %-9s %-8s %-12s %-8s %-7s %-7s %-13s %s: %s\n",
 		    report_verdict(l), "-", "-", "-", "-", "-", "-", "-", l->path, l->error);
 		return;
 	}
 	snprintf(pid, sizeof(pid), "%d", (int)r->pid);
-	fprintf(to, "%-19s %-9s %-8s %-12.12s %-8s %-7s %-7s %-13s %s", report_verdict(l),
+	report_printf(to, "%-19s %-9s %-8s %-12.12s %-8s %-7s %-7s %-13s %s", report_verdict(l),
 	    report_short_id(sid, r->session_id), pid, r->host[0] != '\0' ? r->host : "?",
 	    report_alive(l), report_duration(held, sizeof(held), l->now_wall - r->acquired_at),
 	    report_duration(idle, sizeof(idle), l->decision.idle_ms),
 	    lease_text(lease, sizeof(lease), l->decision.lease_left_ms),
 	    r->workspace[0] != '\0' ? r->workspace : "(unknown)");
 	if (strcmp(r->kind, "run") == 0)
-		fprintf(to, "  [session-lock run: %s]", r->command);
+		report_printf(to, "  [session-lock run: %s]", r->command);
 	fputc('\n', to);
 }

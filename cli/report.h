@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -60,6 +61,21 @@ int report_me(struct holder *me, int as_session);
  */
 void report_as_found(struct inventory_look *l, const struct record *r,
     const struct decision *d, const struct holder *me);
+
+/*
+ * printf for people: the formatted text with its control characters made
+ * visible (text.h, TEXT_LINE), a final newline kept. Every line that can
+ * carry a session id, a path, a host name or a command is printed so.
+ */
+void report_printf(FILE *to, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report_vprintf(FILE *to, const char *fmt, va_list ap);
+
+/*
+ * Prints a JSON document (cJSON's output, or a log line) and a newline on
+ * stdout, with DEL, C1 and bytes that are not UTF-8 escaped (TEXT_JSON).
+ * Returns 0, or -1 when out of memory.
+ */
+int report_puts_json(const char *json);
 
 /* "2.5s", "45s", "2m03s", "1h02m", "3d04h" (negative counts as 0). Returns buf. */
 const char *report_duration(char *buf, size_t size, int64_t ms);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report.h"
 #include "sys.h"
 
 static const struct cli_cmd *const commands[] = {
@@ -28,7 +29,7 @@ cli_fail(const char *fmt, ...)
 
 	fputs("session-lock: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report_vprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_FAILED;
@@ -41,7 +42,7 @@ cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 
 	fprintf(stderr, "session-lock %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report_vprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nusage: %s\n", cmd->usage);
 	return CLI_USAGE;
@@ -102,6 +103,7 @@ main(int argc, char **argv)
 		}
 		return commands[i]->run(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "session-lock: unknown command '%s' (see 'session-lock --help')\n", argv[1]);
+	report_printf(stderr, "session-lock: unknown command '%s' (see 'session-lock --help')\n",
+	    argv[1]);
 	return CLI_USAGE;
 }

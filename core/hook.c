@@ -19,6 +19,7 @@
 #include "store.h"
 #include "sys.h"
 #include "tell.h"
+#include "text.h"
 #include "workspace.h"
 
 /* Everything one event needs, set up once by hook_run(). */
@@ -277,25 +278,36 @@ on_pretooluse(struct hook_env *env)
 
 /*
  * Sets reply->json to {"systemMessage": ..., "hookSpecificOutput": {...}}
- * with additionalContext; either may be NULL (then it is left out).
+ * with additionalContext; either may be NULL (then it is left out). The
+ * client shows both texts to the user and the model as they are, so their
+ * control characters (from a session id, a path) are escaped first: JSON's
+ * own \u001b would reach the terminal as a real ESC.
  */
 static void
 context_reply(struct hook_env *env, const char *event, const char *context,
     const char *system_message)
 {
+	char *safe_context = context != NULL ? text_escaped(context, TEXT_LINE) : NULL;
+	char *safe_message = NULL;
 	cJSON *root = cJSON_CreateObject(), *spec;
 
-	if (root == NULL)
-		return;
 	if (system_message != NULL)
-		cJSON_AddStringToObject(root, "systemMessage", system_message);
+		safe_message = text_escaped(system_message, TEXT_LINE);
+	if (root == NULL || (context != NULL && safe_context == NULL) ||
+	    (system_message != NULL && safe_message == NULL))
+		goto out;
+	if (safe_message != NULL)
+		cJSON_AddStringToObject(root, "systemMessage", safe_message);
 	spec = context != NULL ? cJSON_AddObjectToObject(root, "hookSpecificOutput") : NULL;
 	if (spec != NULL) {
 		cJSON_AddStringToObject(spec, "hookEventName", event);
-		cJSON_AddStringToObject(spec, "additionalContext", context);
+		cJSON_AddStringToObject(spec, "additionalContext", safe_context);
 	}
 	env->reply->json = cJSON_PrintUnformatted(root);
+out:
 	cJSON_Delete(root);
+	free(safe_context);
+	free(safe_message);
 }
 
 /* Tells the holder about sessions that queued for its workspace, once each. */
@@ -491,13 +503,18 @@ out:
 	}
 }
 
-/* Messages are one line: control characters from paths become '?'. */
+/*
+ * Messages are one line with nothing a terminal would obey: control
+ * characters from paths and session ids are escaped in place (text.h), the
+ * text cut at an escape's boundary when it no longer fits.
+ */
 static void
-one_line(char *s)
+one_line(char *s, size_t size)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	char copy[2 * PATH_MAX];	/* the size of reply->text, the larger one */
+
+	snprintf(copy, sizeof(copy), "%s", s);
+	text_escape(s, size, copy, TEXT_LINE);
 }
 
 /*
@@ -535,8 +552,8 @@ hook_emit(const char *prog, struct hook_reply *reply)
 	int status = reply->status == HOOK_BLOCK ? 2 : 0;
 	char *deny;
 
-	one_line(reply->text);
-	one_line(reply->user);
+	one_line(reply->text, sizeof(reply->text));
+	one_line(reply->user, sizeof(reply->user));
 	if (reply->json != NULL && reply->status != HOOK_BLOCK) {
 		fputs(reply->json, stdout);
 		fputc('\n', stdout);

@@ -20,11 +20,255 @@ get_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
+/*
+ * A small reader for text cJSON has already accepted as one JSON object:
+ * it finds the raw bytes of a top-level string member, which cJSON cannot
+ * give whole when they hold a NUL. Each function returns the position after
+ * what it read, or NULL on anything it does not expect.
+ */
+/* White space as cJSON skips it: every byte up to 32, NUL included. */
+static const char *
+skip_space(const char *p, const char *end)
+{
+	while (p < end && (unsigned char)*p <= 32)
+		p++;
+	return p;
+}
+
+/* Four hex digits as cJSON reads them: anything that is not one makes 0. */
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = v << 4 | (unsigned)(c - 'A' + 10);
+		else
+			return 0;
+	}
+	return v;
+}
+
+/* Appends code point cp as UTF-8 to out (as much as cap allows) at *n. */
+static void
+put_utf8(char *out, size_t cap, size_t *n, unsigned cp)
+{
+	unsigned char b[4];
+	size_t k, len;
+
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		len = 1;
+	} else if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | cp >> 6);
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		len = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | cp >> 12);
+		b[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		len = 3;
+	} else {
+		b[0] = (unsigned char)(0xf0 | cp >> 18);
+		b[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		len = 4;
+	}
+	for (k = 0; k < len; k++, (*n)++)
+		if (*n < cap)
+			out[*n] = (char)b[k];
+}
+
+/*
+ * Decodes the string whose opening quote is at p into out, at most cap
+ * bytes of it (cap 0: only measure), *n its whole length in bytes, exactly
+ * as cJSON decodes it, so the bytes before a NUL are cJSON's: the string
+ * ends at the first quote not escaped, and a \u escape must lie inside it
+ * (six bytes; its digits read as hex4() reads them).
+ */
+static const char *
+read_string(const char *p, const char *end, char *out, size_t cap, size_t *n)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *close, *e;
+	unsigned cp, lo;
+
+	*n = 0;
+	if (p >= end || *p++ != '"')
+		return NULL;
+	for (close = p; close < end && *close != '"'; close++)
+		if (*close == '\\' && ++close >= end)
+			return NULL;
+	if (close >= end)
+		return NULL;
+	while (p < close) {
+		if (*p != '\\') {
+			if (*n < cap)
+				out[*n] = *p;
+			(*n)++;
+			p++;
+			continue;
+		}
+		if (p[1] != 'u') {
+			if ((e = memchr(from, p[1], sizeof(from) - 1)) == NULL)
+				return NULL;
+			if (*n < cap)
+				out[*n] = to[e - from];
+			(*n)++;
+			p += 2;
+			continue;
+		}
+		if (close - p < 6)
+			return NULL;
+		cp = hex4(p + 2);
+		p += 6;
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			return NULL;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (close - p < 6 || p[0] != '\\' || p[1] != 'u')
+				return NULL;
+			lo = hex4(p + 2);
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return NULL;
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			p += 6;
+		}
+		put_utf8(out, cap, n, cp);
+	}
+	return close + 1;
+}
+
+/* Skips one value (string, object, array, or a number or literal). */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	size_t n, depth = 0;
+
+	do {
+		if (p >= end)
+			return NULL;
+		if (*p == '"') {
+			if ((p = read_string(p, end, NULL, 0, &n)) == NULL)
+				return NULL;
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if ((*p == '}' || *p == ']') && depth-- == 0)
+			return NULL;
+		else if (depth == 0)
+			while (p + 1 < end && (unsigned char)p[1] > 32 && strchr(",}]", p[1]) == NULL)
+				p++;
+		p++;
+	} while (depth > 0);
+	return p;
+}
+
+/*
+ * The bytes of the first top-level member named key, a string, in malloc()ed
+ * memory (*len of them, NUL-terminated after). Returns NULL when it is absent
+ * or not a string, or (err_set) when out of memory or unreadable.
+ */
+static char *
+member_bytes(const char *buf, size_t size, const char *key, size_t *len)
+{
+	const char *p = skip_space(buf, buf + size), *end = buf + size, *value;
+	char name[32], *out;
+	size_t n;
+
+	if (p >= end || *p++ != '{')
+		return NULL;
+	for (;;) {
+		p = skip_space(p, end);
+		if (p >= end || *p != '"')
+			return NULL;
+		if ((p = read_string(p, end, name, sizeof(name) - 1, &n)) == NULL)
+			return NULL;
+		name[n < sizeof(name) - 1 ? n : sizeof(name) - 1] = '\0';
+		p = skip_space(p, end);
+		if (p >= end || *p++ != ':')
+			return NULL;
+		value = skip_space(p, end);
+		/* cJSON compares member names as C strings: up to a NUL. */
+		if (strcmp(name, key) == 0)
+			break;
+		if ((p = skip_value(value, end)) == NULL)
+			return NULL;
+		p = skip_space(p, end);
+		if (p >= end || *p++ != ',')
+			return NULL;
+	}
+	if (value >= end || *value != '"' || read_string(value, end, NULL, 0, &n) == NULL)
+		return NULL;
+	if ((out = malloc(n + 1)) == NULL) {
+		err_set("cannot read stdin: out of memory");
+		return NULL;
+	}
+	read_string(value, end, out, n, len);
+	out[*len] = '\0';
+	return out;
+}
+
+/*
+ * Can a string of this input hold a NUL? Only through a raw NUL byte (cJSON
+ * takes it into a string) or a \u escape that reads as 0: "\u0000", or
+ * one whose digits are not all hex.
+ */
+static int
+may_hold_nul(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+
+	if (memchr(buf, '\0', len) != NULL)
+		return 1;
+	while ((p = memmem(p, (size_t)(end - p), "\\u", 2)) != NULL) {
+		if (end - p >= 6 && hex4(p + 2) == 0)
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
+/*
+ * Sets in->session_id to the key of the whole id (cut: cJSON's string).
+ * Only an input that may hold a NUL in a string can hold an id that cJSON
+ * cut; only then is the raw text read again. An empty id is no id.
+ */
+static int
+session_key(struct hook_input *in, const char *buf, size_t len, const char *cut)
+{
+	char *whole = NULL;
+	size_t n = strlen(cut);
+
+	if (may_hold_nul(buf, len)) {
+		err_clear();
+		whole = member_bytes(buf, len, "session_id", &n);
+		if (whole == NULL)
+			return err_set("%s", err_last()[0] != '\0' ? err_last() :
+			    "stdin's 'session_id' cannot be read whole");
+	}
+	if (n > 0) {
+		record_session_key(in->session_key, whole != NULL ? whole : cut, n);
+		in->session_id = in->session_key;
+	}
+	free(whole);
+	return n > 0 ? 0 : err_set("stdin has no 'session_id'");
+}
+
 int
 hookin_parse(struct hook_input *out, const char *buf, size_t len)
 {
 	const cJSON *input, *item;
-	const char *end = NULL;
+	const char *end = NULL, *id;
 	cJSON *root;
 
 	memset(out, 0, sizeof(*out));
@@ -46,10 +290,12 @@ hookin_parse(struct hook_input *out, const char *buf, size_t len)
 		    : "stdin is not a JSON object");
 	}
 	out->root = root;
-	out->session_id = get_str(root, "session_id");
-	if (out->session_id == NULL || out->session_id[0] == '\0') {
+	id = get_str(root, "session_id");
+	if (id == NULL || session_key(out, buf, len, id) != 0) {
+		if (id == NULL)
+			err_set("stdin has no 'session_id'");
 		hookin_free(out);
-		return err_set("stdin has no 'session_id'");
+		return -1;
 	}
 	out->event = get_str(root, "hook_event_name");
 	out->cwd = get_str(root, "cwd");

@@ -8,7 +8,11 @@
  * terminal, or by a client that never closes the pipe, must not hang). Parsing is strict: one object, nothing but white space after it.
  *
  * The fields the lock needs are extracted into a struct hook_input whose
- * strings point into the parsed tree; they live until hookin_free().
+ * strings point into the parsed tree; they live until hookin_free(). The
+ * session id is taken whole, also past a "\u0000" escape (cJSON's strings
+ * end at the first NUL: "a\u0000b" would read as "a", the session "a"), and
+ * kept as its key (record_session_key): a long or NUL-holding id is a
+ * session of its own, never another one's.
  */
 #ifndef SL_HOOKIN_H
 #define SL_HOOKIN_H
@@ -16,12 +20,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record.h"
+
 #define HOOKIN_MAX_BYTES (64 * 1024 * 1024)
 #define HOOKIN_TIMEOUT_MS 5000
 
 struct hook_input {
 	void *root;			/* the cJSON tree */
-	const char *session_id;		/* required */
+	const char *session_id;		/* required: its key (record.h), never cut at a NUL */
+	char session_key[RECORD_SESSION_LEN + 1];	/* what session_id points to */
 	const char *event;		/* hook_event_name */
 	const char *cwd;
 	const char *tool_name;		/* tool events */

@@ -204,9 +204,7 @@ inventory_self(struct holder *me, const char *session_id, pid_t pid)
 	struct proc_stat st;
 
 	memset(me, 0, sizeof(*me));
-	if (strlen(session_id) > RECORD_SESSION_LEN)
-		return err_set("the session id is longer than %d bytes", RECORD_SESSION_LEN);
-	strcpy(me->session_id, session_id);
+	record_session_key(me->session_id, session_id, strlen(session_id));
 	me->pid = pid > 0 ? pid : getpid();
 	if (proc_stat_read(&st, me->pid) == 0)
 		me->pid_start = st.start;

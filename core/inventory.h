@@ -96,9 +96,9 @@ int inventory_ctx(struct lock_ctx *ctx, const char *dir, const char *hash,
     const char *workspace, const struct holder *me, int64_t ttl_ms);
 
 /*
- * Fills me with this process as a holder: session_id, pid (this process
- * unless pid > 0), its start time, the boot id and the host name. Returns
- * 0, or -1 with err_set() when the session id is too long.
+ * Fills me with this process as a holder: the key of session_id (record.h:
+ * an id of any length), pid (this process unless pid > 0), its start time,
+ * the boot id and the host name. Returns 0.
  */
 int inventory_self(struct holder *me, const char *session_id, pid_t pid);
 

@@ -54,8 +54,9 @@ lock_ctx_init(struct lock_ctx *ctx, const char *dir, const char *workspace,
 	pid_t pid;
 
 	memset(&me, 0, sizeof(me));
+	/* A key always fits (record.h); anything longer is a caller's bug. */
 	if (strlen(session_id) > RECORD_SESSION_LEN)
-		return err_set("the session id is longer than %d bytes", RECORD_SESSION_LEN);
+		return err_set("the session key is longer than %d bytes", RECORD_SESSION_LEN);
 	strcpy(me.session_id, session_id);
 	pid = proc_owner(&me.pid_start);
 	if (pid < 0)

@@ -102,7 +102,8 @@ struct lock_outcome {
 
 /*
  * Prepares ctx for the workspace (resolved) in the runtime directory dir.
- * Fills ctx->me from the session id and the current process: the owner PID
+ * Fills ctx->me from the session's key (record_session_key: never a raw id,
+ * which may be longer or hold a NUL) and the current process: the owner PID
  * (proc_owner), its start time, the boot id and the host. Returns 0, or -1
  * with err_set() when the owner cannot be found.
  */

@@ -96,8 +96,8 @@ queue_join(struct queue *q, const struct store *s, const char *session_id)
 	struct proc_stat st;
 	struct queue_entry *e;
 
-	/* Entries are space-separated: such an id could not be read back. */
-	if (queue_find(q, session_id) >= 0 || strpbrk(session_id, " \t\n") != NULL)
+	/* Entries are space-separated: such a key could not be read back. */
+	if (queue_find(q, session_id) >= 0 || strpbrk(session_id, " \t\n\r\v\f") != NULL)
 		return 0;
 	if (q->n == QUEUE_MAX_WAITERS)
 		return err_set("cannot wait for the lock: %d sessions are waiting already",

@@ -8,15 +8,19 @@
  * lock goes to the oldest live waiter: everyone else, newcomers included,
  * is told to wait (lock.c).
  *
- * The queue is one line per waiter, "<ticket> <pid> <start> <session_id>
- * <since> <told>", oldest first. The PID is the waiting process itself (a
- * hook, or `session-lock wait`; not the Claude Code process), so a waiter
- * killed at its hook timeout, or by the Bash tool's, leaves an entry that
- * the next reader drops. <since> is when it joined (epoch ms); <told> is 1
- * once the holder has been told that it waits (lock_waiters_notice), so it
- * is told once per waiter. Older writers wrote only the first four fields;
- * the others then read as 0. The file is replaced (temp + rename) only with
- * the workspace mutex held, so a reader without the mutex sees a whole one.
+ * The queue is one line per waiter, "<ticket> <pid> <start> <session key>
+ * <since> <told>", oldest first. The session key (record.h) is what records
+ * hold, at most RECORD_SESSION_LEN bytes, so a long id waits as itself; a
+ * key with white space cannot be written so, and that session does not
+ * queue (it still blocks and retries, without a place in the order). The
+ * PID is the waiting process itself (a hook, or `session-lock wait`; not the
+ * Claude Code process), so a waiter killed at its hook timeout, or by the
+ * Bash tool's, leaves an entry that the next reader drops. <since> is when
+ * it joined (epoch ms); <told> is 1 once the holder has been told that it
+ * waits (lock_waiters_notice), so it is told once per waiter. Older writers
+ * wrote only the first four fields; the others then read as 0. The file is
+ * replaced (temp + rename) only with the workspace mutex held, so a reader
+ * without the mutex sees a whole one.
  */
 #ifndef SL_QUEUE_H
 #define SL_QUEUE_H
@@ -47,7 +51,7 @@ struct queue {
  */
 void queue_load(struct queue *q, const struct store *s);
 
-/* Position of session in q (0 = head), or -1 when it is not queued. */
+/* Position of a session (its key) in q (0 = head), or -1 when it is not queued. */
 int queue_find(const struct queue *q, const char *session_id);
 
 /* Adds this process for session at the tail, unless queued. Returns 0 or -1. */

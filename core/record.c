@@ -5,12 +5,40 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "record.h"
+
+void
+record_session_key(char out[RECORD_SESSION_LEN + 1], const char *id, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const size_t plen = sizeof(RECORD_KEY_PREFIX) - 1;
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
+	size_t i;
+
+	/* A prefixed id is digested too: no id can spell another one's key. */
+	if (len <= RECORD_SESSION_LEN && memchr(id, '\0', len) == NULL &&
+	    (len < plen || memcmp(id, RECORD_KEY_PREFIX, plen) != 0)) {
+		memcpy(out, id, len);
+		out[len] = '\0';
+		return;
+	}
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, (const uint8_t *)id);
+	sha256_digest(&ctx, sizeof(digest), digest);
+	memcpy(out, RECORD_KEY_PREFIX, plen);
+	for (i = 0; i < sizeof(digest); i++) {
+		out[plen + 2 * i] = hex[digest[i] >> 4];
+		out[plen + 2 * i + 1] = hex[digest[i] & 15];
+	}
+	out[plen + 2 * sizeof(digest)] = '\0';
+}
 
 /* Integers are carried as JSON numbers; anything beyond 2^53 is not exact. */
 #define JSON_INT_MAX 9007199254740991.0

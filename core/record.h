@@ -4,7 +4,8 @@
  * One JSON object per workspace, in session-lock-<hash>.json:
  *
  *   schema_version   1
- *   session_id       the holder's Claude Code session (or "run:<pid>:<n>")
+ *   session_id       the holder's Claude Code session (or "run:<pid>:<n>"),
+ *                    as its key (record_session_key below)
  *   pid              the holder process (the Claude Code process)
  *   acquired_at      when this holder took the lock, epoch ms
  *   ttl_ms           the configured lease length
@@ -85,6 +86,22 @@ struct record {
 	struct record_prev previous;
 	struct record_busy busy;
 };
+
+/*
+ * Session ids are opaque strings of any length and any bytes (a JSON
+ * "\u0000" escape puts a NUL inside one). They are compared and stored as
+ * their key: the id itself when it fits the record's field whole (at most
+ * RECORD_SESSION_LEN bytes, no NUL, not starting with "sha256:"), else
+ * "sha256:" and the 64 hex digits of the SHA-256 of all its len bytes. Two
+ * ids have the same key only when they are the same bytes, so a long id,
+ * or one that differs from another only after a NUL, is a session of its
+ * own. Every id that enters (hook input, CLAUDE_CODE_SESSION_ID) is turned
+ * into its key once, where it enters; records, the queue and the audit log
+ * hold keys.
+ */
+#define RECORD_KEY_PREFIX "sha256:"
+
+void record_session_key(char out[RECORD_SESSION_LEN + 1], const char *id, size_t len);
 
 /*
  * Parses len bytes (not necessarily NUL-terminated). Returns 0, or -1 with

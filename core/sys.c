@@ -292,6 +292,20 @@ t_now_wall_ms(void)
 	return real_now_wall_ms() + (skew != NULL ? strtoll(skew, NULL, 10) : 0);
 }
 
+/*
+ * SESSION_LOCK_BOOT_SKEW_MS moves CLOCK_BOOTTIME forward, as if the machine
+ * had been up that much longer: a test stamps a record "now" and runs the
+ * hook later, instead of stamping the record before a boot that may be
+ * only seconds old.
+ */
+static int64_t
+t_now_boot_ms(void)
+{
+	const char *skew = getenv("SESSION_LOCK_BOOT_SKEW_MS");
+
+	return real_now_boot_ms() + (skew != NULL ? strtoll(skew, NULL, 10) : 0);
+}
+
 struct sys_ops sys = {
 	.open = t_open,
 	.read = t_read,
@@ -306,7 +320,7 @@ struct sys_ops sys = {
 	.fsync = t_fsync,
 	.kill = kill,
 	.now_wall_ms = t_now_wall_ms,
-	.now_boot_ms = real_now_boot_ms,
+	.now_boot_ms = t_now_boot_ms,
 	.sleep_ms = real_sleep_ms,
 };
 

@@ -23,6 +23,12 @@
  *                                     ERR "short" makes a write write half
  *                                     CALL is one of open write rename
  *                                     unlink fsync close flock mkdir read
+ *   SESSION_LOCK_CLOCK_SKEW_MS=MS     the wall clock reads MS later (or
+ *                                     earlier): an NTP step, `date -s`
+ *   SESSION_LOCK_BOOT_SKEW_MS=MS      CLOCK_BOOTTIME reads MS later, as if
+ *                                     the machine had been up that much
+ *                                     longer (records "renewed MS ago" at
+ *                                     any uptime: tests/lib.sh put_record)
  */
 #ifndef SL_SYS_H
 #define SL_SYS_H

@@ -14,7 +14,8 @@ shopt -s lastpipe
 export LC_ALL=C
 unset SESSION_LOCK_DISABLE SESSION_LOCK_TTL_MS SESSION_LOCK_WAIT_MS CLAUDE_PROJECT_DIR \
 	SESSION_LOCK_FAULT SESSION_LOCK_CRASH_AT SESSION_LOCK_PAUSE_AT CLAUDE_PID \
-	SESSION_LOCK_CLOCK_SKEW_MS SESSION_LOCK_RELEASE_ON SESSION_LOCK_TOOLS
+	SESSION_LOCK_CLOCK_SKEW_MS SESSION_LOCK_RELEASE_ON SESSION_LOCK_TOOLS \
+	SESSION_LOCK_BOOT_SKEW_MS
 
 : "${SL_BIN:?SL_BIN must name the directory of the built programs (run through make test)}"
 : "${SL_ROOT:?SL_ROOT must name the source tree}"
@@ -47,7 +48,7 @@ t_begin() {
 	WS=$(cd "$T/ws" && pwd -P)
 	RT=$HOME/.claude/runtime
 	export CLAUDE_PROJECT_DIR=$WS
-	unset CLAUDE_PID
+	unset CLAUDE_PID SESSION_LOCK_BOOT_SKEW_MS
 	cd "$WS" || exit 1
 }
 
@@ -116,13 +117,24 @@ dead_pid() {
 
 # --- running programs -------------------------------------------------------
 
-# run PROGRAM [ARGS...] <<< input: runs $SL_BIN/PROGRAM, sets RC, OUT, ERR.
+# t_bin PROGRAM: the path to run PROGRAM from: $SL_BIN, or the test build
+# ($SL_TBIN) when the case asks for it (T_USE_TBIN) or needs it (put_record
+# moved the boot clock: only the test build reads SESSION_LOCK_BOOT_SKEW_MS).
+t_bin() {
+	if [ -n "${T_USE_TBIN:-}${SESSION_LOCK_BOOT_SKEW_MS:-}" ]; then
+		printf '%s/%s' "$SL_TBIN" "$1"
+	else
+		printf '%s/%s' "$SL_BIN" "$1"
+	fi
+}
+
+# run PROGRAM [ARGS...] <<< input: runs PROGRAM (t_bin), sets RC, OUT, ERR.
 # A program killed by a signal is always a failure of the case.
 run() {
 	local prog=$1
 	shift
-	local bin=$SL_BIN/$prog
-	[ -n "${T_USE_TBIN:-}" ] && bin=$SL_TBIN/$prog
+	local bin
+	bin=$(t_bin "$prog")
 	"$bin" "$@" > "$T/.out" 2> "$T/.err"
 	RC=$?
 	OUT=$(cat "$T/.out")
@@ -202,7 +214,12 @@ pid_start() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }
 # put_record TEMPLATE SESSION PID [NAME=VALUE...]: plants a record made from
 # fixtures/records/TEMPLATE.json.in at $(lock_file) (or FILE=...). Defaults:
 # renewed now on this host and boot, with PID's real start time, 300 s lease.
-# IDLE=ms backdates the renewal on both clocks.
+# IDLE=ms makes the renewal that old. The wall clock is dated back; the boot
+# clock cannot be (CLOCK_BOOTTIME may be younger than ms on a fresh machine,
+# and a negative renewed_boot_ms is corrupt), so the record is stamped now on
+# it and the rest of the case runs ms later: SESSION_LOCK_BOOT_SKEW_MS is
+# exported until the next t_begin, and run() takes the test build, which
+# reads it. (RENBOOT=... given explicitly leaves the boot clock alone.)
 put_record() {
 	local tpl=$1 now boot kv sedargs=() k
 	local -A v=([SID]=$2 [PID]=$3 [WS]=$WS [TTL]=300000 [LEASE]=300000 [BOOT]=$BOOT_ID
@@ -214,7 +231,10 @@ put_record() {
 	[ -n "${v[START]:-}" ] || v[START]=$(pid_start "${v[PID]}" 2>/dev/null || echo 1)
 	[ -n "${v[START]}" ] || v[START]=1
 	[ -n "${v[REN]:-}" ] || v[REN]=$((now - v[IDLE]))
-	[ -n "${v[RENBOOT]:-}" ] || v[RENBOOT]=$((boot - v[IDLE]))
+	if [ -z "${v[RENBOOT]:-}" ]; then
+		v[RENBOOT]=$boot
+		if [ "${v[IDLE]}" != 0 ]; then export SESSION_LOCK_BOOT_SKEW_MS=${v[IDLE]}; fi
+	fi
 	[ -n "${v[ACQ]:-}" ] || v[ACQ]=${v[REN]}
 	[ -n "${v[UNTIL]:-}" ] || v[UNTIL]=$((v[REN] + v[LEASE]))
 	for k in "${!v[@]}"; do sedargs+=(-e "s#@$k@#${v[$k]}#g"); done

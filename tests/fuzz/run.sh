@@ -21,14 +21,14 @@ if ! command -v "$CC" > /dev/null; then
 	exit 2
 fi
 CJSON_CFLAGS=$(pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson)
-CJSON_LIBS=$(pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
+CJSON_LIBS="$(pkg-config --libs libcjson 2>/dev/null || echo -lcjson) -lnettle"
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -DSESSION_LOCK_VERSION=\"fuzz\" -Icore $CJSON_CFLAGS
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 # Sources each target needs (the parsers use the error text and the syscall seam).
 srcs_for() {
 	case $1 in
-	fuzz_hookin) echo core/hookin.c core/err.c core/sys.c ;;
+	fuzz_hookin) echo core/hookin.c core/record.c core/err.c core/sys.c ;;
 	fuzz_record) echo core/record.c core/err.c ;;
 	fuzz_procstat) echo core/proc.c core/err.c core/sys.c ;;
 	*) echo "" ;;

@@ -8,7 +8,10 @@
  *                      a missing process gives 1)
  *     --boot ID|other  boot id (default: this boot; "other": a made-up one)
  *     --host NAME      host name (default: this host)
- *     --age MS         renewed MS milliseconds ago, on both clocks (default 0)
+ *     --age MS         renewed MS milliseconds ago, on both clocks (default 0);
+ *                      when CLOCK_BOOTTIME is younger than MS (a fresh
+ *                      machine) the record has no renewed_boot_ms, as an
+ *                      older writer's, and its age counts on the wall clock
  *     --ttl MS         ttl_ms and lease_ms (default 300000)
  *     --ws PATH        workspace field (default "/nonexistent")
  *   crit_record check PATH          print the store's verdict on a record file:
@@ -101,7 +104,8 @@ cmd_make(int argc, char **argv)
 	r.lease_ms = ttl;
 	r.acquired_at = now - age;
 	r.renewed_at = now - age;
-	r.renewed_boot_ms = now_boot - age >= 0 ? now_boot - age : 0;
+	/* Never a renewal before the boot: that record would be corrupt. */
+	r.renewed_boot_ms = now_boot - age >= 0 ? now_boot - age : -1;
 	r.lease_until = r.renewed_at + ttl;
 	text = record_format(&r);
 	if (text == NULL) {

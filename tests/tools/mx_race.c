@@ -67,7 +67,8 @@ seed(const char *record, const char *mode, int round, pid_t old_holder)
 		rec.pid_start = proc_stat_read(&st, old_holder) == 0 ? st.start : 0;
 		rec.ttl_ms = rec.lease_ms = 1000;
 		rec.acquired_at = rec.renewed_at = now - 5000;
-		rec.renewed_boot_ms = boot - 5000;
+		/* On a machine up less than 5 s, the wall clock alone dates it. */
+		rec.renewed_boot_ms = boot >= 5000 ? boot - 5000 : -1;
 	} else {
 		rec.pid = tool_dead_pid();
 		rec.pid_start = 12345;

@@ -79,6 +79,35 @@ START_TEST(same_session_is_ours)
 }
 END_TEST
 
+START_TEST(ids_that_differ_after_a_nul_are_two_sessions)
+{
+	record_session_key(me.session_id, "abc\0def", 7);
+	record_session_key(rec.session_id, "abc\0xyz", 7);
+	ck_assert_int_eq(verdict(PROC_ALIVE, WALL0, BOOT0), VERDICT_HELD);
+	record_session_key(rec.session_id, "abc", 3);	/* what a cut id would be */
+	ck_assert_int_eq(verdict(PROC_ALIVE, WALL0, BOOT0), VERDICT_HELD);
+	record_session_key(rec.session_id, "abc\0def", 7);
+	rec.pid = 4242;
+	ck_assert_int_eq(verdict(PROC_ALIVE, WALL0, BOOT0), VERDICT_OURS);
+}
+END_TEST
+
+START_TEST(long_ids_compare_whole)
+{
+	char a[200], b[200];
+
+	memset(a, 'x', sizeof(a));
+	memcpy(b, a, sizeof(b));
+	b[199] = 'y';	/* the same first 127 bytes and more */
+	record_session_key(me.session_id, a, sizeof(a));
+	record_session_key(rec.session_id, b, sizeof(b));
+	ck_assert_int_eq(verdict(PROC_ALIVE, WALL0, BOOT0), VERDICT_HELD);
+	record_session_key(rec.session_id, a, sizeof(a));
+	rec.pid = 4242;
+	ck_assert_int_eq(verdict(PROC_ALIVE, WALL0, BOOT0), VERDICT_OURS);
+}
+END_TEST
+
 START_TEST(same_process_new_session_is_ours)
 {
 	rec.pid = me.pid;	/* /clear: the same process, a new session id */
@@ -214,6 +243,8 @@ suite(void)
 	tcase_add_test(tc, no_record_is_free);
 	tcase_add_test(tc, live_fresh_holder_is_held);
 	tcase_add_test(tc, same_session_is_ours);
+	tcase_add_test(tc, ids_that_differ_after_a_nul_are_two_sessions);
+	tcase_add_test(tc, long_ids_compare_whole);
 	tcase_add_test(tc, same_process_new_session_is_ours);
 	tcase_add_test(tc, same_pid_other_start_time_is_not_ours);
 	tcase_add_test(tc, same_pid_without_start_time_is_not_ours);

@@ -491,6 +491,101 @@ START_TEST(read_gives_up_on_a_silent_writer)
 }
 END_TEST
 
+/* The session key hookin_parse gives for the input text (the test fails on refusal). */
+static const char *
+key_of(const char *text, char out[RECORD_SESSION_LEN + 1])
+{
+	ck_assert_msg(hookin_parse(&in, text, strlen(text)) == 0, "%s: %s", text, err_last());
+	snprintf(out, RECORD_SESSION_LEN + 1, "%s", in.session_id);
+	hookin_free(&in);
+	return out;
+}
+
+/* The key record_session_key gives for len bytes. */
+static const char *
+key_bytes(const char *id, size_t len, char out[RECORD_SESSION_LEN + 1])
+{
+	record_session_key(out, id, len);
+	return out;
+}
+
+START_TEST(an_id_is_not_cut_at_a_nul_escape)
+{
+	static const char raw_nul[] = "{\"session_id\":\"ab\0cd\"}";
+	char a[RECORD_SESSION_LEN + 1], b[RECORD_SESSION_LEN + 1], c[RECORD_SESSION_LEN + 1];
+
+	key_of("{\"session_id\":\"abc\\u0000def\"}", a);
+	key_of("{\"session_id\":\"abc\\u0000xyz\"}", b);
+	key_of("{\"session_id\":\"abc\"}", c);
+	ck_assert_str_ne(a, b);		/* they differ only after the NUL */
+	ck_assert_str_ne(a, c);		/* and neither is the id cJSON would have cut */
+	ck_assert_str_ne(b, c);
+	ck_assert_str_eq(c, "abc");
+	ck_assert_str_eq(a, key_bytes("abc\0def", 7, c));
+	ck_assert_str_eq(b, key_bytes("abc\0xyz", 7, c));
+	/* a raw NUL byte, which cJSON takes into the string and cuts at too */
+	ck_assert_int_eq(hookin_parse(&in, raw_nul, sizeof(raw_nul) - 1), 0);
+	ck_assert_str_eq(in.session_id, key_bytes("ab\0cd", 5, c));
+	hookin_free(&in);
+	/* a NUL first, and one at the end */
+	ck_assert_str_eq(key_of("{\"session_id\":\"\\u0000x\"}", a), key_bytes("\0x", 2, c));
+	ck_assert_str_eq(key_of("{\"session_id\":\"x\\u0000\"}", a), key_bytes("x\0", 2, c));
+}
+END_TEST
+
+START_TEST(the_whole_id_is_found_as_cjson_finds_it)
+{
+	static const char spaced[] = "\0{\x01\"n\"\0:\x1f 1\0,\"session_id\"\x02:\"s\\u0000\"\0}";
+	char a[RECORD_SESSION_LEN + 1], b[RECORD_SESSION_LEN + 1];
+
+	/* not the first member, after nested values holding quotes, braces, NUL escapes */
+	key_of("{\"tool_input\":{\"content\":\"}\\\"{[\\u0000\",\"n\":[1,{\"session_id\":\"no\"}]},"
+	    "\"x\":-1.5e3,\"y\":true,\"z\":null,\"session_id\":\"s\\u0000t\"}", a);
+	ck_assert_str_eq(a, key_bytes("s\0t", 3, b));
+	/* escapes decode as cJSON decodes them: a surrogate pair, \n, \/, \u00e9 */
+	key_of("{\"session_id\":\"\\ud83d\\ude00\\n\\/\\u00e9\\u0000\"}", a);
+	ck_assert_str_eq(a, key_bytes("\xf0\x9f\x98\x80\n/\xc3\xa9\0", 9, b));
+	/* the first of two session_id members, as cJSON's lookup takes it */
+	key_of("{\"session_id\":\"one\\u0000\",\"session_id\":\"two\\u0000\"}", a);
+	ck_assert_str_eq(a, key_bytes("one\0", 4, b));
+	/* a key written with an escape is the same key */
+	key_of("{\"session\\u005fid\":\"k\\u0000\"}", a);
+	ck_assert_str_eq(a, key_bytes("k\0", 2, b));
+	/* a \u escape whose digits are not hex reads as U+0000 in cJSON: also a NUL */
+	key_of("{\"session_id\":\"x\\uZZZZy\"}", a);
+	ck_assert_str_eq(a, key_bytes("x\0y", 3, b));
+	key_of("{\"session_id\":\"x\\u\\u0000y\"}", a);
+	ck_assert_str_eq(a, key_bytes("x\0" "00y", 5, b));
+	/* a member name with a NUL in it is "session_id" to cJSON, which compares names as C strings */
+	key_of("{\"session_id\\u0000x\":\"n\\u0000\",\"session_id\":\"later\"}", a);
+	ck_assert_str_eq(a, key_bytes("n\0", 2, b));
+	/* an escaped backslash before "u0000" is text, not a NUL: the id is plain */
+	ck_assert_str_eq(key_of("{\"session_id\":\"a\\\\u0000\"}", a), "a\\u0000");
+	/* NUL and control bytes between tokens, which cJSON skips as white space */
+	ck_assert_int_eq(hookin_parse(&in, spaced, sizeof(spaced) - 1), 0);
+	ck_assert_str_eq(in.session_id, key_bytes("s\0", 2, b));
+	hookin_free(&in);
+	/* a NUL escape elsewhere leaves a plain id as it is */
+	ck_assert_str_eq(key_of("{\"cwd\":\"\\u0000\",\"session_id\":\"plain\"}", a), "plain");
+}
+END_TEST
+
+START_TEST(a_long_id_is_kept_whole_as_its_digest)
+{
+	char text[1024], id[201], a[RECORD_SESSION_LEN + 1], b[RECORD_SESSION_LEN + 1];
+
+	memset(id, 'x', 200);
+	id[200] = '\0';
+	snprintf(text, sizeof(text), "{\"session_id\":\"%s\"}", id);
+	key_of(text, a);
+	ck_assert_str_eq(a, "sha256:aa20c23e3201834050679e1d88941b9a6fed0557c9a705cb2c315e2e63fd486d");
+	id[199] = 'y';	/* the last byte differs: another session */
+	snprintf(text, sizeof(text), "{\"session_id\":\"%s\"}", id);
+	ck_assert_str_ne(key_of(text, b), a);
+	ck_assert_uint_eq(strlen(b), 71);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -514,6 +609,13 @@ suite(void)
 	    (int)(sizeof(bad_timeouts) / sizeof(bad_timeouts[0])));
 	tcase_add_test(tc, wrong_types_read_as_absent);
 	tcase_add_test(tc, large_input_is_parsed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("session ids");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, an_id_is_not_cut_at_a_nul_escape);
+	tcase_add_test(tc, the_whole_id_is_found_as_cjson_finds_it);
+	tcase_add_test(tc, a_long_id_is_kept_whole_as_its_digest);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("refusals");

@@ -581,6 +581,56 @@ START_TEST(every_prefix_of_a_record_is_refused)
 }
 END_TEST
 
+START_TEST(session_key_is_the_id_when_it_fits_whole)
+{
+	char key[RECORD_SESSION_LEN + 1], id[RECORD_SESSION_LEN + 1];
+
+	record_session_key(key, "3f2a9c1e-1111-2222-3333-444455556666", 36);
+	ck_assert_str_eq(key, "3f2a9c1e-1111-2222-3333-444455556666");
+	memset(id, 'k', RECORD_SESSION_LEN);
+	id[RECORD_SESSION_LEN] = '\0';
+	record_session_key(key, id, RECORD_SESSION_LEN);	/* exactly the field */
+	ck_assert_str_eq(key, id);
+	record_session_key(key, "evil\x1b[2J\xff", 9);	/* any other bytes are kept */
+	ck_assert_str_eq(key, "evil\x1b[2J\xff");
+}
+END_TEST
+
+START_TEST(session_key_digests_what_would_not_compare_whole)
+{
+	char key[RECORD_SESSION_LEN + 1], id[201];
+
+	/* a NUL inside: SHA-256 of all three bytes */
+	record_session_key(key, "a\0b", 3);
+	ck_assert_str_eq(key, "sha256:59b271ae1bbcb1d31d41929817f4b16fb439eb4f31520b5ad1d5ce98920a7138");
+	/* one byte over the field */
+	memset(id, 'x', 200);
+	id[200] = '\0';
+	record_session_key(key, id, 200);
+	ck_assert_str_eq(key, "sha256:aa20c23e3201834050679e1d88941b9a6fed0557c9a705cb2c315e2e63fd486d");
+	record_session_key(key, id, RECORD_SESSION_LEN + 1);
+	ck_assert_str_ne(key, id);
+	ck_assert_uint_eq(strlen(key), 71);
+	/* an id that looks like a key cannot pass for another id's key */
+	record_session_key(key, "sha256:abc", 10);
+	ck_assert_str_eq(key, "sha256:67e9bc3cfd2163c2978358dfe00d2f912cd4ee0c99f077c3583b39b48aebb124");
+}
+END_TEST
+
+START_TEST(a_digest_key_round_trips_as_the_session_id)
+{
+	struct record r;
+	char id[201];
+
+	sample(&r);
+	memset(id, 'x', 200);
+	record_session_key(r.session_id, id, 200);
+	record_session_key(r.previous.session_id, "a\0b", 3);
+	round_trip(&r);
+	same_as(&r);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -602,6 +652,12 @@ suite(void)
 	tcase_add_test(tc, round_trip_of_a_minimal_claude_record);
 	tcase_add_test(tc, round_trip_keeps_the_busy_mark);
 	tcase_add_test(tc, format_writes_the_current_schema);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("session keys");
+	tcase_add_test(tc, session_key_is_the_id_when_it_fits_whole);
+	tcase_add_test(tc, session_key_digests_what_would_not_compare_whole);
+	tcase_add_test(tc, a_digest_key_round_trips_as_the_session_id);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("refused");
