@@ -19,8 +19,11 @@ owner() { spawn_owner; disown "$OWNER_PID"; }
 timed() {
 	local prog=$1 t0 t1
 	shift
+	local bin=$SL_BIN
+	# put_record moved the boot clock: only the test build reads that (lib.sh's run).
+	[ -n "${SESSION_LOCK_BOOT_SKEW_MS:-}" ] && bin=$SL_TBIN
 	t0=$(date +%s%N)
-	timeout 30 "$SL_BIN/$prog" "$@" > "$T/.out" 2> "$T/.err"
+	timeout 30 "$bin/$prog" "$@" > "$T/.out" 2> "$T/.err"
 	RC=$?
 	t1=$(date +%s%N)
 	MS=$(((t1 - t0) / 1000000))
