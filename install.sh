@@ -4,6 +4,7 @@
 #   ./install.sh [--prefix DIR] [--project DIR] [--dry-run] [--uninstall]
 #                [--prebuilt DIR] [--client-version V]
 #   ./install.sh --deps-only [--for-tests] [--dry-run]
+#   ./install.sh --missing-deps [--for-tests]
 #
 # Installs the five programs into PREFIX/bin (default
 # ~/.local/lib/claude-session-lock) and registers the hooks in
@@ -28,6 +29,10 @@
 #   --deps-only   only install the missing build dependencies; with
 #                 --for-tests also what `make test` needs (Check); this is
 #                 how `make test` works as the first command on a new machine
+#   --missing-deps
+#                 print the missing build dependencies on one line (nothing
+#                 when none is missing) and change nothing: what the plugin's
+#                 first start (plugin/ensure-built.sh) tells the user to install
 #
 # Exit status: 0 done (or nothing to do), 1 failed, 2 usage error.
 set -euo pipefail
@@ -42,6 +47,7 @@ dry=0
 uninstall=0
 prebuilt=
 deps_only=0
+missing_only=0
 client=()
 
 say() { printf '%s\n' "$*"; }
@@ -71,8 +77,9 @@ while [ $# -gt 0 ]; do
 	--dry-run) dry=1 ;;
 	--uninstall) uninstall=1 ;;
 	--deps-only) deps_only=1 ;;
+	--missing-deps) missing_only=1 ;;
 	--for-tests) DEPS="$DEPS check" ;;
-	-h|--help) sed -n '2,32s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,37s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) usage "unknown option '$1'" ;;
 	esac
 	shift
@@ -244,7 +251,10 @@ do_uninstall() {
 	fi
 }
 
-if [ "$deps_only" = 1 ]; then
+if [ "$missing_only" = 1 ]; then
+	missing=$(missing_deps)
+	[ -z "$missing" ] || printf '%s\n' "$missing"
+elif [ "$deps_only" = 1 ]; then
 	install_deps || true
 elif [ "$uninstall" = 1 ]; then
 	do_uninstall
