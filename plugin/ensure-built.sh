@@ -131,12 +131,16 @@ fi
 # something to run in bin/.
 placeholders "its first build is under way or was cut short"
 tmp=$(mktemp -d "$state/tmp.XXXXXX") || tell "cannot create a build directory in '$state'; the lock is off in this session"
+# --foreground keeps make in this hook's process group, which the client
+# kills at the hook's timeout (timeout(1) would otherwise move it to a group
+# of its own, and the build would outlive the hook).
 limit=
-command -v timeout >/dev/null 2>&1 && limit="timeout $BUILD_LIMIT"
+timeout --foreground 1 true 2>/dev/null && limit="timeout --foreground $BUILD_LIMIT"
 t0=$(date +%s)
-# stdin is the hook input, which session-start reads: make must not.
+# stdin is the hook input, which session-start reads: make must not. Nor
+# does it need the lock's descriptor.
 $limit make -C "$root" -j"$(nproc 2>/dev/null || echo 2)" BIN="$tmp/bin" OBJ="$tmp/obj" all \
-	</dev/null >"$log" 2>&1
+	</dev/null >"$log" 2>&1 9>&-
 status=$?
 if [ "$status" = 0 ]; then
 	mkdir -p "$bin" || tell "cannot create '$bin'; the lock is off in this session"
