@@ -52,7 +52,8 @@ struct doctor {
 	char registered_in[3 * PATH_MAX + 256];
 	char client[CLIENT_VERSION_MAX];	/* the Claude Code on PATH; "" unknown */
 	char plugin[2 * PATH_MAX + 320];	/* the enabled plugin installs, for the summary */
-	char plugin_dir[PATH_MAX];	/* a plugin directory this program runs from, not installed */
+	char plugin_dir[PATH_MAX];	/* the plugin directory this program runs from, not installed */
+	char session_dir[PATH_MAX];	/* ours, loaded by --plugin-dir of the session we run in */
 };
 
 static void problem(struct doctor *d, const char *fmt, ...)
@@ -264,6 +265,10 @@ check_plugin(struct doctor *d, const char *ws, const char *bindir)
 	}
 	if (root[0] != '\0' && !mine)
 		memcpy(d->plugin_dir, root, sizeof(d->plugin_dir));
+	/* run by the model in a session started with --plugin-dir: registered there */
+	if (getenv("CLAUDE_PID") == NULL ||
+	    plugin_session_dir(d->session_dir, atoi(getenv("CLAUDE_PID"))) != 0)
+		d->session_dir[0] = '\0';
 }
 
 static void
@@ -284,26 +289,24 @@ check_registration(struct doctor *d, const char *ws)
 	for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++)
 		total += d->count[i];
 	if (total == 0) {
-		if (d->plugin[0] != '\0')
+		if (d->plugin[0] != '\0' || d->session_dir[0] != '\0')
 			return;
-		if (d->plugin_dir[0] != '\0') {
-			note("no hooks are registered in the settings files, and '%s' is a plugin "
-			    "directory that is not installed: its hooks act only in sessions started "
-			    "with 'claude --plugin-dir %s'", d->plugin_dir, d->plugin_dir);
-			return;
-		}
 		problem(d, "the hooks of claude-session-lock are not registered in '%s' nor in "
 		    "'%s', and the plugin %s is not installed: run ./install.sh (or 'session-lock "
 		    "settings install --bindir DIR'), or install the plugin (README.md, \"Install "
-		    "as a plugin\")", user, proj, PLUGIN_NAME);
+		    "as a plugin\")%s%s%s", user, proj, PLUGIN_NAME,
+		    d->plugin_dir[0] != '\0' ? ", or start Claude Code with 'claude --plugin-dir " : "",
+		    d->plugin_dir, d->plugin_dir[0] != '\0' ? "'" : "");
 		return;
 	}
-	if (d->plugin[0] != '\0')
-		note("the hooks are registered twice: in %s and by %s; every hook then runs twice "
-		    "per tool call, which is harmless (the second finds the lock already its "
-		    "session's) but costs a process start each: keep one ('./install.sh "
+	if (d->plugin[0] != '\0' || d->session_dir[0] != '\0')
+		note("the hooks are registered twice: in %s and by %s%s%s; every hook then runs "
+		    "twice per tool call, which is harmless (the second finds the lock already "
+		    "its session's) but costs a process start each: keep one ('./install.sh "
 		    "--uninstall', or 'claude plugin uninstall %s@<marketplace>')",
-		    d->registered_in, d->plugin, PLUGIN_NAME);
+		    d->registered_in, d->plugin[0] != '\0' ? d->plugin : "--plugin-dir ",
+		    d->plugin[0] != '\0' ? "" : d->session_dir,
+		    d->plugin[0] != '\0' ? "" : " (this session)", PLUGIN_NAME);
 	for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++) {
 		if (strcmp(settings_hooks[i].program, "pretooluse-lock") == 0 && d->count[i] > 0)
 			lock = 1;
@@ -408,7 +411,8 @@ run(int argc, char **argv)
 	else if (d.plugin[0] != '\0')
 		snprintf(where, sizeof(where), "by %s", d.plugin);
 	else
-		snprintf(where, sizeof(where), "by 'claude --plugin-dir %s' only", d.plugin_dir);
+		snprintf(where, sizeof(where), "by 'claude --plugin-dir %s' of this session",
+		    d.session_dir);
 	printf("no problems found: programs in '%s', hooks registered %s%s%s, runtime "
 	    "directory '%s'%s\n", bindir, where,
 	    d.client[0] != '\0' ? " for Claude Code " : " (Claude Code not found on PATH: "

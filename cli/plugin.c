@@ -6,10 +6,12 @@
  * which already refuses what is not a regular file of a sane size.
  */
 #include <cJSON.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "plugin.h"
@@ -213,16 +215,17 @@ plugin_installs(struct plugin_install *out, size_t cap, const char *home, const 
 	char path[PATH_MAX + 64];
 	int n = 0, i, j, v;
 
-	/* most specific first: the first that names the plugin decides */
+	/*
+	 * Most specific first: the first that names the plugin decides. One
+	 * that cannot be read or parsed names nothing (the client ignores it
+	 * too, and doctor's own settings check reports it).
+	 */
 	snprintf(path, sizeof(path), "%s/.claude/settings.local.json", ws);
-	if (load(&files[0], path) != 0)
-		goto fail;
+	(void)settings_load(&files[0], path);
 	snprintf(path, sizeof(path), "%s/.claude/settings.json", ws);
-	if (load(&files[1], path) != 0)
-		goto fail;
+	(void)settings_load(&files[1], path);
 	snprintf(path, sizeof(path), "%s/.claude/settings.json", home);
-	if (load(&files[2], path) != 0)
-		goto fail;
+	(void)settings_load(&files[2], path);
 	snprintf(path, sizeof(path), "%s/.claude/plugins/installed_plugins.json", home);
 	if (load(&inst, path) != 0)
 		goto fail;
@@ -233,9 +236,10 @@ plugin_installs(struct plugin_install *out, size_t cap, const char *home, const 
 			goto fail;
 		}
 	}
+	/* without it (or unreadable), the copies are where the hooks run */
 	snprintf(path, sizeof(path), "%s/.claude/plugins/known_marketplaces.json", home);
-	if (n > 0 && load(&known, path) != 0)
-		goto fail;
+	if (n > 0)
+		(void)settings_load(&known, path);
 	for (i = 0; i < n; i++) {
 		resolve_root(&out[i], &known);
 		for (j = 0; j < 3; j++) {
@@ -281,6 +285,61 @@ plugin_root_of(char out[PATH_MAX], const char *bindir)
 out:
 	cJSON_Delete(j);
 	settings_file_free(&f);
+	return r;
+}
+
+int
+plugin_dir_args(char (*out)[PATH_MAX], size_t cap, const char *args, size_t len)
+{
+	static const char opt[] = "--plugin-dir";
+	const char *p = args, *end = args + len, *next, *dir;
+	size_t n = 0;
+
+	for (; p < end && n < cap; p = next) {
+		next = memchr(p, '\0', (size_t)(end - p));
+		next = next != NULL ? next + 1 : end;
+		dir = NULL;
+		if (strcmp(p, opt) == 0 && next < end)
+			dir = next;
+		else if (strncmp(p, opt, sizeof(opt) - 1) == 0 && p[sizeof(opt) - 1] == '=')
+			dir = p + sizeof(opt);
+		if (dir != NULL && memchr(dir, '\0', (size_t)(end - dir)) != NULL &&
+		    copy(out[n], PATH_MAX, dir) == 0)
+			n++;
+	}
+	return (int)n;
+}
+
+int
+plugin_session_dir(char out[PATH_MAX], int pid)
+{
+	char path[64], args[16384], cwd[PATH_MAX], dirs[4][PATH_MAX], bin[PATH_MAX + sizeof(args) + 8];
+	ssize_t len, c;
+	int fd, n, i, r = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	fd = sys.open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	len = sys.read(fd, args, sizeof(args) - 1);
+	sys.close(fd);
+	if (len <= 0)
+		return -1;
+	args[len] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cwd", pid);
+	c = readlink(path, cwd, sizeof(cwd) - 1);
+	cwd[c > 0 ? c : 0] = '\0';
+	n = plugin_dir_args(dirs, 4, args, (size_t)len);
+	for (i = 0; i < n && r != 0; i++) {
+		if (dirs[i][0] == '/')
+			snprintf(bin, sizeof(bin), "%s/bin", dirs[i]);
+		else if (cwd[0] != '\0')
+			snprintf(bin, sizeof(bin), "%s/%s/bin", cwd, dirs[i]);
+		else
+			continue;
+		if (strlen(bin) < PATH_MAX && plugin_root_of(out, bin) == 0)
+			r = 0;
+	}
 	return r;
 }
 

@@ -94,8 +94,9 @@ int plugin_enabled_in(const char *text, size_t len, const char *id);
  * Finds the installs of our plugin for the workspace ws from the files
  * under home (and ws/.claude for project and local settings), with enabled
  * set as the client decides it and root resolved. A missing
- * installed_plugins.json is no install. Returns the number found, or -1 with err_set() when a file
- * cannot be read or is not valid.
+ * installed_plugins.json is no install; a settings file that cannot be read
+ * names no plugin. Returns the number found, or -1 with err_set() when
+ * installed_plugins.json cannot be read or is not valid.
  */
 int plugin_installs(struct plugin_install *out, size_t cap, const char *home, const char *ws);
 
@@ -105,6 +106,21 @@ int plugin_installs(struct plugin_install *out, size_t cap, const char *home, co
  * is not a plugin's bin/ (no err_set()).
  */
 int plugin_root_of(char out[PATH_MAX], const char *bindir);
+
+/*
+ * Copies into out[0..cap) the directories that a command line (the NUL-
+ * separated words of /proc/PID/cmdline, len bytes) loads with
+ * `--plugin-dir DIR` or `--plugin-dir=DIR`, as written. Returns their
+ * number.
+ */
+int plugin_dir_args(char (*out)[PATH_MAX], size_t cap, const char *args, size_t len);
+
+/*
+ * Finds whether the Claude Code process pid was started with --plugin-dir
+ * naming a plugin of ours (a relative DIR is taken from that process's
+ * current directory). Returns 0 with its root in out, or -1.
+ */
+int plugin_session_dir(char out[PATH_MAX], int pid);
 
 /* What the bin/ of the plugin root holds. Never fails. */
 enum plugin_build plugin_build_state(const char *root);

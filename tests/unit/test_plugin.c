@@ -377,6 +377,22 @@ START_TEST(root_and_build_state_of_a_plugin_dir)
 }
 END_TEST
 
+START_TEST(plugin_dirs_of_a_command_line)
+{
+	static const char args[] = "claude\0--plugin-dir\0/a b/c\0-p\0hi --plugin-dir x\0"
+	    "--plugin-dir=rel/d\0--plugin-dirx\0y\0--plugin-dir";
+	char out[4][PATH_MAX];
+
+	ck_assert_int_eq(plugin_dir_args(out, 4, args, sizeof(args)), 2);
+	ck_assert_str_eq(out[0], "/a b/c");
+	ck_assert_str_eq(out[1], "rel/d");
+	ck_assert_int_eq(plugin_dir_args(out, 1, args, sizeof(args)), 1);
+	ck_assert_int_eq(plugin_dir_args(out, 4, "claude\0-p", 10), 0);
+	/* the last word without its NUL: not a whole argument */
+	ck_assert_int_eq(plugin_dir_args(out, 4, "--plugin-dir\0/x", 15), 0);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -392,6 +408,7 @@ suite(void)
 	tcase_add_test(tc, local_marketplace_runs_in_place);
 	tcase_add_test(tc, installs_from_the_files_of_a_home);
 	tcase_add_test(tc, root_and_build_state_of_a_plugin_dir);
+	tcase_add_test(tc, plugin_dirs_of_a_command_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
