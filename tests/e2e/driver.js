@@ -1162,6 +1162,8 @@ group(['12a', '12b', '12c'], async () => {
 		cb.ok(rel.ts <= stop.at, `released after A's Stop hook finished (at SessionEnd?): release ${rel.ts}, Stop ${stop.at}`);
 	}
 	cb.ok(builds(root) === 1, `rebuilt at a later start: ${builds(root)} builds`);
+	const again = hookRuns(A.debug, 'ensure-built.sh').find((x) => x.event.startsWith('SessionStart'));
+	if (again) cb.note(`a later start: SessionStart took ${again.ms} ms (bin/ current: the checksum, then session-start)`);
 
 	// 12c: uninstall; what is left
 	try {
