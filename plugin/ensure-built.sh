@@ -26,8 +26,9 @@
 #     a systemMessage, what to install or where the build log is. The next
 #     start tries again (a failed build only after the sources changed).
 #
-# The checksum, not the file times, says whether bin/ is current: the copy
-# `claude plugin install` makes gives every file a new time, in any order.
+# File times alone cannot say that bin/ is current: the copy `claude plugin
+# install` makes gives every file a new time, in any order. They only say
+# when the checksum of the sources need not be taken.
 # Everything this script writes stays inside the plugin directory (bin/,
 # build/plugin/), so it goes with the plugin when the client removes it.
 #
@@ -137,8 +138,17 @@ if [ -n "$missing" ]; then
 fi
 
 log=$state/last-build.log
+# A build that failed or ran out of time ($1): with placeholders the lock is
+# off; with real programs from older sources, those stay in use.
+failed() {
+	if [ -e "$bin/.placeholder" ]; then
+		tell "the lock is OFF: $1 (log: $log). $2"
+	fi
+	tell "its programs are out of date: $1 (log: $log), so the previous ones stay in use. $2"
+}
+retry="Run 'make -C $root' to see why; remove '$state/failed' to try again at the next start."
 if [ -f "$state/failed" ] && [ "$(cat "$state/failed")" = "$now" ]; then
-	tell "the lock is OFF: its build failed (log: $log). Run 'make -C $root' to see why; remove '$state/failed' to try again at the next start."
+	failed "its build failed" "$retry"
 fi
 
 # If the client kills this hook at its timeout, the tools must still find
@@ -170,9 +180,8 @@ fi
 rm -rf "$tmp"
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) build failed with status $status after $(($(date +%s) - t0)) s" >> "$state/builds.log"
 if [ "$status" = 124 ]; then
-	placeholders "its build timed out"
-	tell "the lock is OFF in this session: building its programs took longer than $BUILD_LIMIT s (a busy machine?); the next start tries again"
+	failed "building its programs took longer than $BUILD_LIMIT s (a busy machine?)" \
+		"The next start tries again."
 fi
 printf '%s\n' "$now" > "$state/failed"
-placeholders "its build failed"
-tell "the lock is OFF: its build failed (log: $log). Run 'make -C $root' to see why; remove '$state/failed' to try again at the next start."
+failed "its build failed" "$retry"

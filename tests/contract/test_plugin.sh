@@ -215,6 +215,17 @@ assert_eq "$(builds)" 2 "builds"
 assert_built
 t_end
 
+t_begin "a failing rebuild keeps the programs built before, and says so"
+root
+start "$A"
+echo "/* a change */" >> "$R/core/lock.c"
+FAKE_MAKE_FAIL=1 start "$A"
+assert_rc 0
+case $(message) in *"out of date"*"build failed"*"previous ones stay in use"*) ;; *) t_fail "message: $OUT" ;; esac
+cmp -s "$R/bin/pretooluse-lock" "$SL_BIN/pretooluse-lock" || t_fail "the built pretooluse-lock was replaced"
+assert_no_file "$R/bin/.placeholder"
+t_end
+
 t_begin "a build over the time limit: placeholders, said, and the next start tries again"
 root
 FAKE_MAKE_SLEEP=5 SESSION_LOCK_BUILD_LIMIT=1 start "$A"
