@@ -433,7 +433,9 @@ const sessionIdFromLog = (name) => { const e = requests(name).find((x) => x.sess
 // with its own HOME and workspace(s).
 
 const groups = [];
-function group(ids, fn) { groups.push({ ids, fn }); }
+// A heavy group (one that builds with make, taking every CPU for a while)
+// runs after all the others, so that it cannot stretch their timed waits.
+function group(ids, fn, { heavy = false } = {}) { groups.push({ ids, fn, heavy }); }
 
 // 0: the harness itself, with a trivial hand-written hook (not the product).
 group(['0'], async () => {
@@ -992,6 +994,8 @@ group(['11'], async () => {
 // bin/: the first session start builds it.
 
 const PLUGIN_PROGRAMS = ['pretooluse-lock', 'posttooluse-refresh', 'stop-release', 'session-start', 'session-lock'];
+// A session whose start may build the plugin: the build's own limit is 540 s.
+const BUILD_LIMIT_MS = 300000;
 const OUR_FILES = new Set(['pretooluse-lock', 'posttooluse-refresh', 'stop-release', 'session-start', 'session-lock',
 	'.stamp', '.placeholder', 'builds.log', 'last-build.log']);
 
@@ -1116,8 +1120,8 @@ group(['12a', '12b', '12c'], async () => {
 	// 12a: the first start, twice at once
 	const w1 = makeWs('s12', 'ws1');
 	const w2 = makeWs('s12', 'ws2');
-	const s1 = startClaude({ tag: 's12a1', home, ws: w1, prompt: `first start ${script('s12a1', [{ tool: 'Write', input: { file_path: `${w1}/one.txt`, content: 'one\n' } }, catLockTurn(home, w1)])}` });
-	const s2 = startClaude({ tag: 's12a2', home, ws: w2, prompt: `first start ${script('s12a2', [{ tool: 'Write', input: { file_path: `${w2}/two.txt`, content: 'two\n' } }, catLockTurn(home, w2)])}` });
+	const s1 = startClaude({ tag: 's12a1', home, ws: w1, prompt: `first start ${script('s12a1', [{ tool: 'Write', input: { file_path: `${w1}/one.txt`, content: 'one\n' } }, catLockTurn(home, w1)])}`, limitMs: BUILD_LIMIT_MS });
+	const s2 = startClaude({ tag: 's12a2', home, ws: w2, prompt: `first start ${script('s12a2', [{ tool: 'Write', input: { file_path: `${w2}/two.txt`, content: 'two\n' } }, catLockTurn(home, w2)])}`, limitMs: BUILD_LIMIT_MS });
 	const [r1, r2] = await Promise.all([s1.done, s2.done]);
 	finishedOk(ca, r1, 'session 1');
 	finishedOk(ca, r2, 'session 2');
@@ -1207,7 +1211,7 @@ group(['12a', '12b', '12c'], async () => {
 	cc.ok(exists(path.join(runtime, 'session-lock.log')), 'the audit log is gone (it should stay)');
 	cc.note(`left in ${runtime}: ${exists(runtime) ? fs.readdirSync(runtime).join(' ') : '(none)'}`);
 	return results();
-});
+}, { heavy: true });
 
 // 13: install.sh's hooks and the plugin's at once (the repository's own
 // marketplace, a local directory, which the client runs in place): each
@@ -1227,11 +1231,11 @@ group(['13'], async () => {
 	}
 	const ws = makeWs('s13');
 	const go = path.join(RUN, 's13', 'go');
-	const A = startClaude({ tag: 's13a', home, ws, prompt: `hold ${script('s13a', [{ tool: 'Write', input: { file_path: `${ws}/a.txt`, content: 'from A\n' } }, holdTurn(ws, go)])}` });
+	const A = startClaude({ tag: 's13a', home, ws, prompt: `hold ${script('s13a', [{ tool: 'Write', input: { file_path: `${ws}/a.txt`, content: 'from A\n' } }, holdTurn(ws, go)])}`, limitMs: BUILD_LIMIT_MS });
 	let tw = null;
 	let B = null;
 	try {
-		await waitFor(() => { const l = readLock(home, ws); return l && l.pid === A.pid && served('s13a', 1); }, 60000, `session A (pid ${A.pid}) to hold the lock`);
+		await waitFor(() => { const l = readLock(home, ws); return l && l.pid === A.pid && served('s13a', 1); }, BUILD_LIMIT_MS - 30000, `session A (pid ${A.pid}) to hold the lock`);
 		B = startClaude({ tag: 's13b', home, ws, prompt: `try ${script('s13b', [{ tool: 'Write', input: { file_path: `${ws}/b.txt`, content: 'from B\n' } }])}` });
 		finishedOk(c, await B.done, 'session B');
 		tw = toolResult('s13b', 0);
@@ -1264,7 +1268,7 @@ group(['13'], async () => {
 	c.note(`audit log: ${count('acquire')} acquire, ${count('block')} block lines for B's one call, ${count('release')} release`);
 	c.note(`A's Pre/PostToolUse hook times (client's debug log, ms): install.sh's ${ms(`${PREFIX}/bin/`).join(', ')}; the plugin's ${ms(`${src}/bin/`).join(', ')}`);
 	return [{ id: '13', title, check: c }];
-});
+}, { heavy: true });
 
 // 14: the build dependencies are missing (a dpkg-query that knows none):
 // placeholders let every tool run, the user is told once what to install,
@@ -1314,10 +1318,12 @@ async function main() {
 
 	const chosen = groups.filter((g) => ONLY.length === 0 || g.ids.some((id) => ONLY.includes(id) || ONLY.includes(id.replace(/[a-z]$/, ''))));
 	const results = [];
+	const waves = [chosen.filter((g) => !g.heavy), chosen.filter((g) => g.heavy)];
+	let wave = [];
 	let next = 0;
 	const worker = async () => {
-		while (next < chosen.length) {
-			const g = chosen[next++];
+		while (next < wave.length) {
+			const g = wave[next++];
 			let res;
 			try {
 				res = await g.fn();
@@ -1336,7 +1342,13 @@ async function main() {
 		}
 	};
 	const deadline = new Promise((resolve) => setTimeout(() => resolve('timeout'), RUN_LIMIT_MS).unref());
-	const all = Promise.all(Array.from({ length: Math.min(JOBS, chosen.length) }, worker));
+	const all = (async () => {
+		for (const w of waves) {
+			wave = w;
+			next = 0;
+			await Promise.all(Array.from({ length: Math.min(JOBS, w.length) }, worker));
+		}
+	})();
 	if ((await Promise.race([all, deadline])) === 'timeout') {
 		const doneIds = new Set(results.map((x) => x.id));
 		for (const g of chosen) for (const id of g.ids) if (!doneIds.has(id)) {
