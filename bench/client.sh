@@ -7,7 +7,10 @@
 #
 # and, in the same run, `exec /bin/true` and a plain /bin/true in exec form
 # (the floor of each form), plus the shell form without `exec` (what a
-# hand-written registration usually looks like). For each client version,
+# hand-written registration usually looks like), and the exec form twice
+# (two copies of the program in one group: install.sh's registration and
+# the plugin's both in effect; the client runs them at once, and the call
+# waits for the slower, which is the figure for that row). For each client version,
 # rounds of short `claude -p` sessions run one after another, one session
 # per registration, in turn; each session makes WRITES Write calls in its
 # workspace (the first takes the lock, the rest renew it: the common case)
@@ -21,6 +24,7 @@
 #   bash bench/client.sh                    (after make; make bench-client does both)
 #   CLIENT_VERSIONS="2.1.330 2.1.332"       the versions (tests/e2e/client.sh finds or installs them)
 #   BENCH_ROUNDS=N (default 6), BENCH_WRITES=N (default 30)
+#   BENCH_FORMS="exec twice"                only these registrations (default: all)
 #   BENCH_RESULTS=F                         where to write (default bench/RESULTS.md; "-" for nowhere)
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -46,6 +50,7 @@ trap 'exit 130' INT TERM
 mkdir -p "$SB/scripts" "$SB/bin"
 # A copy, so that a rebuild meanwhile cannot change what is measured.
 cp "$SL_BIN/pretooluse-lock" "$SB/bin/" || exit 2
+mkdir -p "$SB/bin2" && cp "$SL_BIN/pretooluse-lock" "$SB/bin2/" || exit 2
 
 node tests/e2e/standin.js --scripts "$SB/scripts" --log /dev/null --port-file "$SB/port" \
 	> /dev/null 2> "$SB/standin.err" &
@@ -56,7 +61,7 @@ PORT=$(cat "$SB/port")
 
 # The registrations compared: NAME and the hook entry (JSON).
 B=$SB/bin/pretooluse-lock
-FORMS="shell-exec exec true-shell true-exec shell-noexec"
+FORMS=${BENCH_FORMS:-shell-exec exec true-shell true-exec shell-noexec twice}
 entry() {
 	case $1 in
 	shell-exec) printf '{"type":"command","command":"exec %s","timeout":10}' "$B" ;;
@@ -64,8 +69,11 @@ entry() {
 	true-shell) printf '{"type":"command","command":"exec /bin/true","timeout":10}' ;;
 	true-exec) printf '{"type":"command","command":"/bin/true","args":[],"timeout":10}' ;;
 	shell-noexec) printf '{"type":"command","command":"%s","timeout":10}' "$B" ;;
+	twice) printf '{"type":"command","command":"%s","args":[],"timeout":10},{"type":"command","command":"%s","args":[],"timeout":10}' "$B" "$SB/bin2/pretooluse-lock" ;;
 	esac
 }
+# hooks per Write call
+per_call() { [ "$1" = twice ] && echo 2 || echo 1; }
 label() {
 	case $1 in
 	shell-exec) echo 'shell form `exec BINDIR/pretooluse-lock`' ;;
@@ -73,12 +81,13 @@ label() {
 	true-shell) echo 'shell form `exec /bin/true`' ;;
 	true-exec) echo 'exec form `/bin/true`, `args: []`' ;;
 	shell-noexec) echo 'shell form `BINDIR/pretooluse-lock` (no exec)' ;;
+	twice) echo 'exec form twice (settings + plugin), per call: the slower of the two' ;;
 	esac
 }
 
 # session VERSION CLAUDE FORM ROUND: one claude -p run; appends its hook times to $SB/t.VERSION.FORM
 session() {
-	local ver=$1 claude=$2 form=$3 r=$4 d name turns i j
+	local ver=$1 claude=$2 form=$3 r=$4 d name turns i j n
 	d=$SB/run/$ver-$form-$r
 	name=b${ver//./}-$form-$r
 	mkdir -p "$d/home/.claude" "$d/ws"
@@ -103,11 +112,14 @@ session() {
 	sed -n 's/.*Hooks: PreToolUse:Write \[.*\] finished with status \([0-9]*\) (\([0-9]*\)ms).*/\1 \2/p' \
 		"$d/debug.log" > "$d/times"
 	# only clean runs count: every Write hooked, every hook exit 0
-	if [ "$(awk '$1 == 0' "$d/times" | wc -l)" -ne "$WRITES" ]; then
-		echo "bench: $ver $form round $r: $(wc -l < "$d/times") hook runs logged, not $WRITES clean ones (kept in $d)" >&2
+	n=$(($(per_call "$form") * WRITES))
+	if [ "$(awk '$1 == 0' "$d/times" | wc -l)" -ne "$n" ]; then
+		echo "bench: $ver $form round $r: $(wc -l < "$d/times") hook runs logged, not $n clean ones (kept in $d)" >&2
 		return 1
 	fi
-	awk '{print $2}' "$d/times" >> "$SB/t.$ver.$form"
+	# the hooks of one call finish before the next call starts: consecutive lines
+	awk -v k="$(per_call "$form")" '{ m = (NR - 1) % k ? (m > $2 ? m : $2) : $2 } NR % k == 0 { print m }' \
+		"$d/times" >> "$SB/t.$ver.$form"
 	rm -rf "$d"
 }
 

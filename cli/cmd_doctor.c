@@ -18,6 +18,12 @@
  *    disableAllHooks); its "not registered" lines are left out, since the
  *    union decides that;
  *  - the runtime directory: absent (created on first use) or private;
+ *  - the plugin (plugin.h): the installs of the session-lock plugin that
+ *    are in effect for the workspace, enabled or not, and whether their
+ *    programs are built. An enabled plugin registers every hook by itself,
+ *    so with it no settings registration is needed; with both, every hook
+ *    runs twice, which is harmless (the second run of a hook finds the lock
+ *    already its session's) but needless: it says so, and how to keep one;
  *  - the configuration: each file parses, the environment variables are
  *    valid, and the lock is not disabled.
  */
@@ -35,6 +41,7 @@
 #include "client.h"
 #include "config.h"
 #include "err.h"
+#include "plugin.h"
 #include "report.h"
 #include "settings.h"
 
@@ -45,6 +52,9 @@ struct doctor {
 	size_t count[MAX_HOOKS];	/* registrations of settings_hooks[i], all files */
 	char registered_in[3 * PATH_MAX + 256];
 	char client[CLIENT_VERSION_MAX];	/* the Claude Code on PATH; "" unknown */
+	char plugin[2 * PATH_MAX + 320];	/* the enabled plugin installs, for the summary */
+	char plugin_dir[PATH_MAX];	/* the plugin directory this program runs from, not installed */
+	char session_dir[PATH_MAX];	/* ours, loaded by --plugin-dir of the session we run in */
 };
 
 static void problem(struct doctor *d, const char *fmt, ...)
@@ -61,6 +71,21 @@ problem(struct doctor *d, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stdout);
 	d->problems++;
+}
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Worth knowing, not a problem. */
+static void
+note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("note: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
 }
 
 static void
@@ -181,6 +206,72 @@ out:
 	settings_file_free(&f);
 }
 
+/* Was an install of the same plugin and root, as in effect, listed before i (another scope)? */
+static int
+seen(const struct plugin_install *in, int i)
+{
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (in[j].applies && in[j].enabled == in[i].enabled &&
+		    strcmp(in[j].id, in[i].id) == 0 && strcmp(in[j].root, in[i].root) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+check_plugin(struct doctor *d, const char *ws, const char *bindir)
+{
+	struct plugin_install in[PLUGIN_MAX];
+	const char *home = getenv("HOME");
+	char root[PATH_MAX];
+	size_t len;
+	int i, n, mine = 0;
+
+	n = plugin_installs(in, PLUGIN_MAX, home != NULL ? home : "", ws);
+	if (n < 0) {
+		problem(d, "%s: Claude Code cannot read it either; fix or remove it", err_last());
+		return;
+	}
+	if (plugin_root_of(root, bindir) != 0)
+		root[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (root[0] != '\0' && strcmp(in[i].root, root) == 0)
+			mine = 1;
+		if (!in[i].applies || seen(in, i))
+			continue;
+		if (!in[i].enabled) {
+			note("the plugin %s is installed (%s scope) but disabled: it registers no "
+			    "hooks ('claude plugin enable %s' turns it on)", in[i].id, in[i].scope,
+			    in[i].id);
+			continue;
+		}
+		len = strlen(d->plugin);
+		snprintf(d->plugin + len, sizeof(d->plugin) - len, "%sthe plugin %s ('%s')",
+		    len > 0 ? " and " : "", in[i].id, in[i].root);
+		switch (plugin_build_state(in[i].root)) {
+		case PLUGIN_BUILT:
+			break;
+		case PLUGIN_UNBUILT:
+			note("the plugin %s is not built yet in '%s': the next Claude Code session "
+			    "builds it when it starts", in[i].id, in[i].root);
+			break;
+		case PLUGIN_PLACEHOLDER:
+			problem(d, "the plugin %s could not be built: '%s/bin' holds placeholders that "
+			    "let every tool run; the message at the start of a session says what to "
+			    "install (build log: '%s/build/plugin/last-build.log')", in[i].id,
+			    in[i].root, in[i].root);
+			break;
+		}
+	}
+	if (root[0] != '\0' && !mine)
+		memcpy(d->plugin_dir, root, sizeof(d->plugin_dir));
+	/* run by the model in a session started with --plugin-dir: registered there */
+	if (getenv("CLAUDE_PID") == NULL ||
+	    plugin_session_dir(d->session_dir, atoi(getenv("CLAUDE_PID"))) != 0)
+		d->session_dir[0] = '\0';
+}
+
 static void
 check_registration(struct doctor *d, const char *ws)
 {
@@ -199,11 +290,24 @@ check_registration(struct doctor *d, const char *ws)
 	for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++)
 		total += d->count[i];
 	if (total == 0) {
+		if (d->plugin[0] != '\0' || d->session_dir[0] != '\0')
+			return;
 		problem(d, "the hooks of claude-session-lock are not registered in '%s' nor in "
-		    "'%s': run ./install.sh (or 'session-lock settings install --bindir DIR')",
-		    user, proj);
+		    "'%s', and the plugin %s is not installed: run ./install.sh (or 'session-lock "
+		    "settings install --bindir DIR'), or install the plugin (README.md, \"Install "
+		    "as a plugin\")%s%s%s", user, proj, PLUGIN_NAME,
+		    d->plugin_dir[0] != '\0' ? ", or start Claude Code with 'claude --plugin-dir " : "",
+		    d->plugin_dir, d->plugin_dir[0] != '\0' ? "'" : "");
 		return;
 	}
+	if (d->plugin[0] != '\0' || d->session_dir[0] != '\0')
+		note("the hooks are registered twice: in %s and by %s%s%s; every hook then runs "
+		    "twice per tool call, which is harmless (the second finds the lock already "
+		    "its session's) but costs a process start each: keep one ('./install.sh "
+		    "--uninstall', or 'claude plugin uninstall %s@<marketplace>')",
+		    d->registered_in, d->plugin[0] != '\0' ? d->plugin : "--plugin-dir ",
+		    d->plugin[0] != '\0' ? "" : d->session_dir,
+		    d->plugin[0] != '\0' ? "" : " (this session)", PLUGIN_NAME);
 	for (i = 0; i < settings_nhooks && i < MAX_HOOKS; i++) {
 		if (strcmp(settings_hooks[i].program, "pretooluse-lock") == 0 && d->count[i] > 0)
 			lock = 1;
@@ -261,6 +365,12 @@ check_path(struct doctor *d, const char *bindir)
 			    "this one ('%s'): remove it, or run ./install.sh again", cand, self);
 		return;
 	}
+	/* A plugin install needs no PATH: its hooks and block reasons use full paths. */
+	if (d->registered_in[0] == '\0') {
+		printf("note: 'session-lock' is not on your PATH; to run it by name, add '%s' "
+		    "to PATH\n", bindir);
+		return;
+	}
 	problem(d, "'session-lock' is not on your PATH: run ./install.sh again (it links it "
 	    "into ~/.local/bin), or add '%s' to PATH", bindir);
 }
@@ -314,6 +424,7 @@ run(int argc, char **argv)
 {
 	char bindir[PATH_MAX], ws[PATH_MAX], dir[PATH_MAX];
 	struct doctor d;
+	char where[sizeof(d.registered_in) + sizeof(d.plugin) + 16];
 	int exists = 0;
 
 	if (argc > 2)
@@ -326,16 +437,26 @@ run(int argc, char **argv)
 	if (client_version(d.client) != 0)
 		d.client[0] = '\0';
 	check_programs(&d, bindir);
-	check_path(&d, bindir);
+	check_plugin(&d, ws, bindir);
 	check_registration(&d, ws);
+	check_path(&d, bindir);
 	check_runtime(&d, dir, &exists);
 	check_config(&d, ws);
 	if (d.problems > 0) {
 		printf("%d problem%s found\n", d.problems, d.problems == 1 ? "" : "s");
 		return CLI_FAILED;
 	}
-	report_printf(stdout, "no problems found: programs in '%s', hooks registered in %s%s%s, "
-	    "runtime directory '%s'%s\n", bindir, d.registered_in,
+	if (d.registered_in[0] != '\0' && d.plugin[0] != '\0')
+		snprintf(where, sizeof(where), "in %s and by %s", d.registered_in, d.plugin);
+	else if (d.registered_in[0] != '\0')
+		snprintf(where, sizeof(where), "in %s", d.registered_in);
+	else if (d.plugin[0] != '\0')
+		snprintf(where, sizeof(where), "by %s", d.plugin);
+	else
+		snprintf(where, sizeof(where), "by 'claude --plugin-dir %s' of this session",
+		    d.session_dir);
+	report_printf(stdout, "no problems found: programs in '%s', hooks registered %s%s%s, runtime "
+	    "directory '%s'%s\n", bindir, where,
 	    d.client[0] != '\0' ? " for Claude Code " : " (Claude Code not found on PATH: "
 	    "checked for every version)", d.client, dir, exists ? "" : " (created on first use)");
 	return CLI_OK;

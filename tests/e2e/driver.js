@@ -156,6 +156,8 @@ function baseEnv(home) {
 		ANTHROPIC_API_KEY: 'sk-ant-e2e-offline-not-a-real-key',
 		CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
 		DISABLE_AUTOUPDATER: '1',
+		// no attempt to fetch Anthropic's plugin marketplace (the machine is offline)
+		CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
 		IS_SANDBOX: '1',
 		E2E_RUN: RUN_ID,
 	};
@@ -431,7 +433,9 @@ const sessionIdFromLog = (name) => { const e = requests(name).find((x) => x.sess
 // with its own HOME and workspace(s).
 
 const groups = [];
-function group(ids, fn) { groups.push({ ids, fn }); }
+// A heavy group (one that builds with make, taking every CPU for a while)
+// runs after all the others, so that it cannot stretch their timed waits.
+function group(ids, fn, { heavy = false } = {}) { groups.push({ ids, fn, heavy }); }
 
 // 0: the harness itself, with a trivial hand-written hook (not the product).
 group(['0'], async () => {
@@ -979,41 +983,365 @@ group(['11'], async () => {
 	return [{ id: '11', title: 'a background Bash command: the lock is kept at Stop while it runs, and released at the Stop of the turn its end starts', check: c }];
 });
 
-// 12: the blocked-session loop (issue 9). A holds the workspace inside a
+// ------------------------------------------------------------------- the plugin
+//
+// The source tree is also a plugin (.claude-plugin/, plugin/hooks.json,
+// plugin/ensure-built.sh). These scenarios install it as users do, in the
+// scenario's HOME: from a marketplace whose plugin is fetched with git (as
+// from GitHub: the client copies it into ~/.claude/plugins/cache and runs it
+// there), from the repository's own marketplace in a local directory (the
+// client runs it in place), or with --plugin-dir. Every copy starts without
+// bin/: the first session start builds it.
+
+const PLUGIN_PROGRAMS = ['pretooluse-lock', 'posttooluse-refresh', 'stop-release', 'session-start', 'session-lock'];
+// A session whose start may build the plugin: the build's own limit is 540 s.
+const BUILD_LIMIT_MS = 300000;
+const OUR_FILES = new Set(['pretooluse-lock', 'posttooluse-refresh', 'stop-release', 'session-start', 'session-lock',
+	'.stamp', '.placeholder', 'builds.log', 'last-build.log']);
+
+// A copy of the source tree as a user gets it: no bin/, no build/, no .git.
+function sourceCopy(dest) {
+	const skip = new Set(['bin', 'build', '.git'].map((d) => path.join(ROOT, d)));
+	fs.cpSync(ROOT, dest, { recursive: true, filter: (src) => !skip.has(src) });
+	return dest;
+}
+
+// `claude ARGS...` (plugin management) in home; returns { status, text }.
+function claudeCli(home, args, cwd = RUN) {
+	const r = spawnSync(CLAUDE, args, { cwd, env: baseEnv(home), encoding: 'utf8', timeout: 120000 });
+	const text = `${r.stdout || ''}${r.stderr || ''}`;
+	fs.appendFileSync(path.join(LOGS, 'plugin-cli.log'), `== HOME=${home} claude ${args.join(' ')} -> ${r.status}\n${text}\n`);
+	return { status: r.status === null ? r.signal : r.status, text };
+}
+function mustCli(home, args, cwd) {
+	const r = claudeCli(home, args, cwd);
+	if (r.status !== 0) throw new Error(`claude ${args.join(' ')} exited ${r.status}: ${r.text.trim().split('\n').slice(-3).join(' | ')}`);
+	return r;
+}
+
+// The installPath of plugin id in home's installed_plugins.json (user scope), or null.
+function installPath(home, id) {
+	try {
+		const j = JSON.parse(fs.readFileSync(path.join(home, '.claude', 'plugins', 'installed_plugins.json'), 'utf8'));
+		const rec = (j.plugins[id] || []).find((x) => x.scope === 'user');
+		return rec ? rec.installPath : null;
+	} catch (e) { return null; }
+}
+
+// The debug log's runs of a hook: [{ event, cmd, status, ms, at }] for commands containing `prog`.
+function hookRuns(debug, prog) {
+	const out = [];
+	const re = /^(\S+) \[DEBUG\] Hooks: (\S+) \[([^\]]*)\][^\n]* finished with status (-?\d+) \((\d+)ms\)/gm;
+	let m;
+	const text = read(debug) || '';
+	while ((m = re.exec(text)) !== null) {
+		if (m[3].includes(prog)) out.push({ at: Date.parse(m[1]), event: m[2], cmd: m[3], status: Number(m[4]), ms: Number(m[5]) });
+	}
+	return out;
+}
+
+const builds = (root) => ((read(path.join(root, 'build', 'plugin', 'builds.log')) || '').match(/ built in /g) || []).length;
+const auditLog = (home) => (read(path.join(home, '.claude', 'runtime', 'session-lock.log')) || '').split('\n').map(parseJsonMaybe).filter(Boolean);
+
+// Files of ours (by name) under dir, outside the directories in `except`.
+function ourFiles(dir, except) {
+	const found = [];
+	const walk = (d) => {
+		let ents;
+		try { ents = fs.readdirSync(d, { withFileTypes: true }); } catch (e) { return; }
+		for (const e of ents) {
+			const p = path.join(d, e.name);
+			if (except.some((x) => p === x || p.startsWith(`${x}/`))) continue;
+			if (e.isDirectory()) walk(p);
+			else if (OUR_FILES.has(e.name)) found.push(p);
+		}
+	};
+	walk(dir);
+	return found;
+}
+
+// `session-lock doctor` of a bin directory, in ws, for home; returns its output.
+function doctor(bin, home, ws) {
+	const r = spawnSync(path.join(bin, 'session-lock'), ['doctor'], {
+		cwd: ws, encoding: 'utf8', timeout: 60000,
+		env: { PATH: `${CLAUDE_ON_PATH}:/usr/bin:/bin`, HOME: home, LANG: 'C.UTF-8' },
+	});
+	return { status: r.status, text: `${r.stdout || ''}${r.stderr || ''}` };
+}
+
+// 12: installed from a marketplace that fetches it with git, as from GitHub.
+group(['12a', '12b', '12c'], async () => {
+	const ca = new Check();
+	const cb = new Check();
+	const cc = new Check();
+	const results = () => [
+		{ id: '12a', title: 'plugin from a git marketplace: validates, installs a copy without bin/, two sessions starting at once build it once and write', check: ca },
+		{ id: '12b', title: 'plugin: a second session\'s Write is blocked with the holder\'s PID; the holder releases at Stop', check: cb },
+		{ id: '12c', title: 'plugin uninstalled: no hook runs; the copy with its build goes when the client removes it; only the lock records and the log stay', check: cc },
+	];
+	const home = makeHome('s12');
+	const src = sourceCopy(path.join(RUN, 's12', 'src'));
+	// validate, offline: PreSkillShellCommand is unknown to 2.1.330 (a warning, entry ignored)
+	const v = claudeCli(home, ['plugin', 'validate', src]);
+	ca.ok(v.status === 0 && /Validation passed/.test(v.text), `claude plugin validate failed (${v.status}): ${short(v.text.slice(-600), 600)}`);
+	if (HAS_SKILL_EVENT) ca.ok(!/unknown hook event/.test(v.text), `validate warns about a hook event: ${short(v.text, 600)}`);
+	else ca.ok(/PreSkillShellCommand: unknown hook event/.test(v.text), `validate does not warn about PreSkillShellCommand on ${VERSION}`);
+	ca.note(`validate: ${v.text.includes('warning') ? 'passed with warnings' : 'passed'}`);
+	// a git repository of the source, and a marketplace that fetches the plugin from it
+	const git = (args) => spawnSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@localhost', ...args], { cwd: src, encoding: 'utf8' });
+	for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-qm', 'e2e']]) {
+		const r = git(args);
+		if (r.status !== 0) { ca.ok(false, `git ${args.join(' ')}: ${r.error ? r.error.message : r.stderr}`); return results(); }
+	}
+	const mkt = path.join(RUN, 's12', 'mkt');
+	fs.mkdirSync(path.join(mkt, '.claude-plugin'), { recursive: true });
+	fs.mkdirSync(path.join(mkt, 'keeper', '.claude-plugin'), { recursive: true });
+	fs.writeFileSync(path.join(mkt, 'keeper', '.claude-plugin', 'plugin.json'), JSON.stringify({ name: 'keeper', version: '1.0.0', description: 'another plugin, which stays installed', author: { name: 'e2e' } }));
+	fs.writeFileSync(path.join(mkt, '.claude-plugin', 'marketplace.json'), JSON.stringify({
+		name: 'e2e-git', owner: { name: 'e2e' },
+		plugins: [
+			{ name: 'session-lock', source: { source: 'url', url: `file://${src}/.git` }, description: 'claude-session-lock' },
+			{ name: 'keeper', source: './keeper', description: 'another plugin' },
+		],
+	}));
+	let root = null;
+	try {
+		mustCli(home, ['plugin', 'marketplace', 'add', mkt]);
+		mustCli(home, ['plugin', 'install', 'session-lock@e2e-git']);
+		mustCli(home, ['plugin', 'install', 'keeper@e2e-git']);
+		root = installPath(home, 'session-lock@e2e-git');
+	} catch (e) {
+		ca.ok(false, e.message);
+		return results();
+	}
+	if (!ca.ok(root && exists(path.join(root, 'plugin', 'ensure-built.sh')), `no installed copy: ${root}`)) return results();
+	ca.ok(!exists(path.join(root, 'bin')), `the installed copy already has a bin/: ${root}`);
+
+	// 12a: the first start, twice at once
+	const w1 = makeWs('s12', 'ws1');
+	const w2 = makeWs('s12', 'ws2');
+	const s1 = startClaude({ tag: 's12a1', home, ws: w1, prompt: `first start ${script('s12a1', [{ tool: 'Write', input: { file_path: `${w1}/one.txt`, content: 'one\n' } }, catLockTurn(home, w1)])}`, limitMs: BUILD_LIMIT_MS });
+	const s2 = startClaude({ tag: 's12a2', home, ws: w2, prompt: `first start ${script('s12a2', [{ tool: 'Write', input: { file_path: `${w2}/two.txt`, content: 'two\n' } }, catLockTurn(home, w2)])}`, limitMs: BUILD_LIMIT_MS });
+	const [r1, r2] = await Promise.all([s1.done, s2.done]);
+	finishedOk(ca, r1, 'session 1');
+	finishedOk(ca, r2, 'session 2');
+	ca.ok(read(`${w1}/one.txt`) === 'one\n' && read(`${w2}/two.txt`) === 'two\n', 'a first-start session could not write');
+	lockSeen(ca, 's12a1', 1, { pid: s1.pid, session_id: sessionIdOf(r1) }, 'session 1 during its turn');
+	lockSeen(ca, 's12a2', 1, { pid: s2.pid, session_id: sessionIdOf(r2) }, 'session 2 during its turn');
+	ca.ok(builds(root) === 1, `built ${builds(root)} times, expected once: ${short(read(path.join(root, 'build', 'plugin', 'builds.log')))}`);
+	for (const p of PLUGIN_PROGRAMS) ca.ok(exists(path.join(root, 'bin', p)), `bin/${p} was not built in the plugin's copy`);
+	ca.ok(!exists(path.join(root, 'bin', '.placeholder')), 'bin/ still holds placeholders');
+	const starts = [s1, s2].map((s) => hookRuns(s.debug, 'ensure-built.sh').find((x) => x.event.startsWith('SessionStart')));
+	ca.ok(starts.every((x) => x && x.status === 0 && x.cmd === `${root}/plugin/ensure-built.sh`), `SessionStart did not run ${root}/plugin/ensure-built.sh cleanly: ${JSON.stringify(starts)}`);
+	ca.ok([s1, s2].every((s) => hookRuns(s.debug, `${root}/bin/pretooluse-lock`).some((x) => x.event === 'PreToolUse:Write' && x.status === 0)), 'the plugin\'s pretooluse-lock did not run for the Writes');
+	if (starts.every(Boolean)) ca.note(`first start: SessionStart took ${starts.map((x) => x.ms).sort((a, b) => b - a).join(' ms and ')} ms (one built, the other waited); ${(read(path.join(root, 'build', 'plugin', 'builds.log')) || '').trim()}`);
+
+	// 12b: a holder and a blocked session, then the release at Stop
+	const ws = makeWs('s12', 'ws3');
+	const go = path.join(RUN, 's12', 'go');
+	const A = startClaude({ tag: 's12b1', home, ws, prompt: `hold ${script('s12b1', [{ tool: 'Write', input: { file_path: `${ws}/a.txt`, content: 'from A\n' } }, holdTurn(ws, go)])}` });
+	let tw = null;
+	try {
+		await waitFor(() => { const l = readLock(home, ws); return l && l.pid === A.pid && served('s12b1', 1); }, 30000, `session A (pid ${A.pid}) to hold the lock`);
+		const B = startClaude({ tag: 's12b2', home, ws, prompt: `try ${script('s12b2', [{ tool: 'Write', input: { file_path: `${ws}/b.txt`, content: 'from B\n' } }])}` });
+		finishedOk(cb, await B.done, 'session B');
+		tw = toolResult('s12b2', 0);
+		const dr = doctor(path.join(root, 'bin'), home, ws);
+		cb.ok(dr.status === 0 && dr.text.includes('hooks registered by the plugin session-lock@e2e-git'), `doctor does not see the plugin: ${short(dr.text, 600)}`);
+	} catch (e) {
+		cb.ok(false, e.message);
+	}
+	fs.writeFileSync(go, '');
+	const ra = await A.done;
+	finishedOk(cb, ra, 'session A');
+	cb.ok(!exists(`${ws}/b.txt`), 'session B wrote b.txt while A held the lock');
+	if (cb.ok(tw, 'session B sent no tool_result for its Write')) {
+		cb.ok(tw.isError && /PreToolUse:Write hook error/.test(tw.text) && word(A.pid).test(tw.text), `B's Write was not blocked naming A's pid ${A.pid}: ${short(tw.text)}`);
+		cb.note(`model saw: ${short(tw.text, 300)}`);
+	}
+	cb.ok(!exists(lockPath(home, ws)), 'the lock is still there after A ended');
+	const stop = hookRuns(A.debug, `${root}/bin/stop-release`).find((x) => x.event === 'Stop');
+	const rel = auditLog(home).find((e) => e.event === 'release' && e.pid === A.pid);
+	if (cb.ok(stop && stop.status === 0, 'A\'s debug log shows no Stop run of the plugin\'s stop-release') && cb.ok(rel, `the audit log has no release by A (pid ${A.pid})`)) {
+		cb.ok(rel.ts <= stop.at, `released after A's Stop hook finished (at SessionEnd?): release ${rel.ts}, Stop ${stop.at}`);
+	}
+	cb.ok(builds(root) === 1, `rebuilt at a later start: ${builds(root)} builds`);
+	const again = hookRuns(A.debug, 'ensure-built.sh').find((x) => x.event.startsWith('SessionStart'));
+	if (again) cb.note(`a later start: SessionStart took ${again.ms} ms (bin/ current: the checksum, then session-start)`);
+
+	// 12c: uninstall; what is left
+	try {
+		mustCli(home, ['plugin', 'uninstall', 'session-lock@e2e-git']);
+	} catch (e) {
+		cc.ok(false, e.message);
+		return results();
+	}
+	const w4 = makeWs('s12', 'ws4');
+	const C = startClaude({ tag: 's12c', home, ws: w4, prompt: `after uninstall ${script('s12c', [{ tool: 'Write', input: { file_path: `${w4}/c.txt`, content: 'c\n' } }, catLockTurn(home, w4)])}` });
+	const rc = await C.done;
+	finishedOk(cc, rc, 'session after uninstall');
+	cc.ok(read(`${w4}/c.txt`) === 'c\n', 'the Write after uninstall did not run');
+	const tl = toolResult('s12c', 1);
+	cc.ok(tl && !parseJsonMaybe(tl.text.trim()), `a lock was taken after uninstall: ${short(tl && tl.text)}`);
+	cc.ok(hookRuns(C.debug, root).length === 0, `a hook of the uninstalled plugin ran: ${JSON.stringify(hookRuns(C.debug, root))}`);
+	cc.ok(exists(path.join(root, '.orphaned_at')), `the client did not mark the copy for removal: ${root}`);
+	const runtime = path.join(home, '.claude', 'runtime');
+	const stray = ourFiles(home, [root, runtime]);
+	cc.ok(stray.length === 0, `files of ours outside the plugin's copy: ${stray.join(' ')}`);
+	const data = path.join(home, '.claude', 'plugins', 'data');
+	const dataFiles = exists(data) ? fs.readdirSync(data, { recursive: true }).filter((f) => fs.statSync(path.join(data, f)).isFile()) : [];
+	cc.ok(dataFiles.length === 0, `files in the plugins' data directory: ${dataFiles.join(' ')}`);
+	// The client deletes an uninstalled copy 14 days after it marked it, at a
+	// session start (while another plugin is installed): pretend the days passed.
+	const old = new Date(Date.now() - 15 * 24 * 3600 * 1000);
+	fs.utimesSync(path.join(root, '.orphaned_at'), old, old);
+	// The removal runs in the background of a session and may be cut short
+	// by its exit (2.1.330 left part of the tree once): a few sessions, each
+	// going on with it.
+	let later = 0;
+	while (exists(root) && later < 3) {
+		const tag = `s12d${later++}`;
+		const D = startClaude({ tag, home, ws: w4, prompt: `later ${script(tag, [{ tool: 'Bash', input: { command: 'sleep 1', description: 'wait a second' } }])}` });
+		finishedOk(cc, await D.done, 'a session 15 days later');
+	}
+	cc.ok(!exists(root), `the uninstalled copy is still there after its 14 days and ${later} sessions: ${root}`);
+	cc.note(`the client removed the uninstalled copy in ${later} session(s) once its mark was 15 days old`);
+	const left = ourFiles(home, [runtime]);
+	cc.ok(left.length === 0, `files of ours left in HOME: ${left.join(' ')}`);
+	cc.ok(exists(path.join(runtime, 'session-lock.log')), 'the audit log is gone (it should stay)');
+	cc.note(`left in ${runtime}: ${exists(runtime) ? fs.readdirSync(runtime).join(' ') : '(none)'}`);
+	return results();
+}, { heavy: true });
+
+// 13: install.sh's hooks and the plugin's at once (the repository's own
+// marketplace, a local directory, which the client runs in place): each
+// tool call runs both; that must be harmless, and doctor says so.
+group(['13'], async () => {
+	const c = new Check();
+	const title = 'install.sh and the plugin both: each call runs both hooks, harmlessly (one acquire, one release, the block names the holder); doctor says both';
+	const home = makeHome('s13');
+	await installHooks(home);
+	const src = sourceCopy(path.join(RUN, 's13', 'src'));
+	try {
+		mustCli(home, ['plugin', 'marketplace', 'add', src]);
+		mustCli(home, ['plugin', 'install', 'session-lock@session-lock']);
+	} catch (e) {
+		c.ok(false, e.message);
+		return [{ id: '13', title, check: c }];
+	}
+	const ws = makeWs('s13');
+	const go = path.join(RUN, 's13', 'go');
+	const A = startClaude({ tag: 's13a', home, ws, prompt: `hold ${script('s13a', [{ tool: 'Write', input: { file_path: `${ws}/a.txt`, content: 'from A\n' } }, holdTurn(ws, go)])}`, limitMs: BUILD_LIMIT_MS });
+	let tw = null;
+	let B = null;
+	try {
+		await waitFor(() => { const l = readLock(home, ws); return l && l.pid === A.pid && served('s13a', 1); }, BUILD_LIMIT_MS - 30000, `session A (pid ${A.pid}) to hold the lock`);
+		B = startClaude({ tag: 's13b', home, ws, prompt: `try ${script('s13b', [{ tool: 'Write', input: { file_path: `${ws}/b.txt`, content: 'from B\n' } }])}` });
+		finishedOk(c, await B.done, 'session B');
+		tw = toolResult('s13b', 0);
+		const dr = doctor(path.join(PREFIX, 'bin'), home, ws);
+		c.ok(dr.status === 0 && /registered twice/.test(dr.text) && dr.text.includes(`the plugin session-lock@session-lock ('${src}')`), `doctor does not report both: ${short(dr.text, 800)}`);
+	} catch (e) {
+		c.ok(false, e.message);
+	}
+	fs.writeFileSync(go, '');
+	finishedOk(c, await A.done, 'session A');
+	c.ok(builds(src) === 1, `the plugin (run in place, ${src}) was built ${builds(src)} times`);
+	const mine = `${PREFIX}/bin/pretooluse-lock`;
+	const theirs = `${src}/bin/pretooluse-lock`;
+	const aw = hookRuns(A.debug, 'pretooluse-lock').filter((x) => x.event === 'PreToolUse:Write');
+	c.ok(aw.some((x) => x.cmd === mine && x.status === 0) && aw.some((x) => x.cmd === theirs && x.status === 0), `A's Write did not run both pretooluse-lock: ${JSON.stringify(aw)}`);
+	if (B) {
+		const bw = hookRuns(B.debug, 'pretooluse-lock').filter((x) => x.event === 'PreToolUse:Write');
+		c.ok(bw.some((x) => x.cmd === mine && x.status === 2) && bw.some((x) => x.cmd === theirs && x.status === 2), `B's Write was not blocked by both: ${JSON.stringify(bw)}`);
+	}
+	c.ok(!exists(`${ws}/b.txt`), 'session B wrote b.txt while A held the lock');
+	if (c.ok(tw && tw.isError, 'B\'s Write was not refused')) {
+		c.ok(word(A.pid).test(tw.text), `B's tool_result does not name A's pid ${A.pid}: ${short(tw.text)}`);
+		c.note(`model saw: ${short(tw.text, 600)}`);
+	}
+	const log = auditLog(home).filter((e) => e.workspace === ws);
+	const count = (ev) => log.filter((e) => e.event === ev).length;
+	c.ok(count('acquire') === 1 && count('release') === 1 && count('takeover') === 0, `audit log: ${count('acquire')} acquire, ${count('release')} release, ${count('takeover')} takeover (want 1, 1, 0)`);
+	c.ok(!exists(lockPath(home, ws)), 'the lock is still there after A ended');
+	const ms = (prog) => hookRuns(A.debug, prog).filter((x) => x.event.startsWith('PreToolUse') || x.event.startsWith('PostToolUse')).map((x) => `${x.ms}`);
+	c.note(`audit log: ${count('acquire')} acquire, ${count('block')} block lines for B's one call, ${count('release')} release`);
+	c.note(`A's Pre/PostToolUse hook times (client's debug log, ms): install.sh's ${ms(`${PREFIX}/bin/`).join(', ')}; the plugin's ${ms(`${src}/bin/`).join(', ')}`);
+	return [{ id: '13', title, check: c }];
+}, { heavy: true });
+
+// 14: the build dependencies are missing (a dpkg-query that knows none):
+// placeholders let every tool run, the user is told once what to install,
+// and no hook fails, on any tool call.
+group(['14'], async () => {
+	const c = new Check();
+	const title = 'plugin without its build dependencies: every tool runs, no hook error, one message naming the packages';
+	const home = makeHome('s14');
+	const src = sourceCopy(path.join(RUN, 's14', 'src'));
+	const fake = path.join(RUN, 's14', 'fakebin');
+	fs.mkdirSync(fake);
+	fs.writeFileSync(path.join(fake, 'dpkg-query'), '#!/bin/sh\n# nothing is installed\nexit 0\n', { mode: 0o755 });
+	const ws = makeWs('s14');
+	const env = { PATH: `${fake}:${baseEnv(home).PATH}` };
+	const m = script('s14', [
+		{ tool: 'Write', input: { file_path: `${ws}/w.txt`, content: 'w\n' } },
+		{ tool: 'Bash', input: { command: `echo b > ${ws}/b.txt`, description: 'write with Bash' } },
+	]);
+	const s = startClaude({ tag: 's14', home, ws, prompt: `no build ${m}`, args: ['--plugin-dir', src], env });
+	const r = await s.done;
+	finishedOk(c, r, 'session');
+	c.ok(read(`${ws}/w.txt`) === 'w\n' && read(`${ws}/b.txt`) === 'b\n', 'a tool did not run');
+	const dbg = read(s.debug) || '';
+	const msg = (dbg.match(/"systemMessage": ?"(session-lock: [^"]*)"/) || [])[1];
+	if (c.ok(msg, 'the SessionStart hook gave no systemMessage')) {
+		c.ok(/lock is OFF/.test(msg) && /gcc/.test(msg) && /libcjson-dev/.test(msg), `the message does not say what to install: ${short(msg)}`);
+		c.note(`the user reads: ${short(msg, 400)}`);
+	}
+	const runs = hookRuns(s.debug, `${src}/`);
+	c.ok(runs.length >= 6, `expected our hooks to run at SessionStart, Pre/PostToolUse x2 and Stop, saw ${runs.length}`);
+	c.ok(runs.every((x) => x.status === 0), `a hook of ours did not exit 0: ${JSON.stringify(runs.filter((x) => x.status !== 0))}`);
+	const bad = dbg.split('\n').filter((l) => l.includes(src) && /ENOENT|failed to (start|spawn)|hook failed/i.test(l));
+	c.ok(bad.length === 0, `hook errors: ${short(bad.join(' | '), 600)}`);
+	c.ok(exists(path.join(src, 'bin', '.placeholder')) && !exists(path.join(src, 'build', 'plugin', 'builds.log')), 'no placeholders, or a build was tried');
+	c.ok(!exists(path.join(home, '.claude', 'runtime')) || fs.readdirSync(path.join(home, '.claude', 'runtime')).every((f) => !f.endsWith('.json')), 'a lock was taken by a placeholder');
+	return [{ id: '14', title, check: c }];
+});
+
+// 15: the blocked-session loop (issue 9). A holds the workspace inside a
 // long Bash call; B's Write is blocked with a reason that names A, says A is
 // running a Bash command and gives the one command to run; B looks
 // (`session-lock status` through Bash, read-only while blocked), then runs
 // that command, which queues B; A's next PostToolUse tells A that B waits;
 // A's turn ends; B's wait takes the lock for B and B's retried Write passes
 // in the same turn.
-group(['12'], async () => {
+group(['15'], async () => {
 	const c = new Check();
-	const home = makeHome('s12');
+	const home = makeHome('s15');
 	await installHooks(home);
-	const ws = makeWs('s12');
-	const go = path.join(RUN, 's12', 'go');
+	const ws = makeWs('s15');
+	const go = path.join(RUN, 's15', 'go');
 	const sl = path.join(PREFIX, 'bin', 'session-lock');
 	const waitCmd = `${sl} wait '${ws}'`;
 	const hold = `for i in $(seq 1 1200); do [ -e ${go} ] && break; sleep 0.1; done; echo done > ${ws}/holder.txt`;
-	const ma = script('s12a', [
+	const ma = script('s15a', [
 		{ tool: 'Write', input: { file_path: `${ws}/a.txt`, content: 'from A\n' } },
 		{ tool: 'Bash', input: { command: hold, description: 'long mutating call', timeout: 150000 } },
 	]);
-	const mb = script('s12b', [
+	const mb = script('s15b', [
 		{ tool: 'Write', input: { file_path: `${ws}/b.txt`, content: 'from B\n' } },
 		{ tool: 'Bash', input: { command: `${sl} status`, description: 'who holds the workspace' } },
 		{ tool: 'Bash', input: { command: waitCmd, description: 'wait for the lock', timeout: 120000 } },
 		{ tool: 'Write', input: { file_path: `${ws}/b.txt`, content: 'from B\n' } },
 	]);
 	const limitMs = 200000;
-	const A = startClaude({ tag: 's12a', home, ws, prompt: `hold the lock ${ma}`, limitMs });
+	const A = startClaude({ tag: 's15a', home, ws, prompt: `hold the lock ${ma}`, limitMs });
 	let B = null;
 	try {
 		await waitFor(() => {
 			const l = readLock(home, ws);
-			return l && l.pid === A.pid && served('s12a', 1) && bashRunning('s12a');
+			return l && l.pid === A.pid && served('s15a', 1) && bashRunning('s15a');
 		}, 60000, `session A (pid ${A.pid}) to hold the lock inside its long Bash call`);
-		B = startClaude({ tag: 's12b', home, ws, prompt: `write, then wait your turn ${mb}`, limitMs });
+		B = startClaude({ tag: 's15b', home, ws, prompt: `write, then wait your turn ${mb}`, limitMs });
 		const queue = lockPath(home, ws).replace(/\.json$/, '.queue');
 		await waitFor(() => (read(queue) || '').trim().length > 0, 120000, 'session B\'s `session-lock wait` to join the queue');
 	} catch (e) {
@@ -1025,7 +1353,7 @@ group(['12'], async () => {
 	const rb = B ? await B.done : null;
 	if (rb) finishedOk(c, rb, 'session B');
 	// B's first Write: blocked, the reason written for the model.
-	const tw = toolResult('s12b', 0);
+	const tw = toolResult('s15b', 0);
 	if (c.ok(tw, 'session B sent no tool_result for its first Write')) {
 		c.ok(tw.isError, `B's first Write was not refused: ${short(tw.text)}`);
 		c.ok(/^PreToolUse:Write hook error: Parallel session lock: /.test(tw.text), `B's reason has the command path in front, or another start: ${short(tw.text)}`);
@@ -1036,32 +1364,32 @@ group(['12'], async () => {
 		c.note(`model saw: ${short(tw.text, 700)}`);
 	}
 	// B looks while blocked: status runs through the Bash tool.
-	const ts = toolResult('s12b', 1);
+	const ts = toolResult('s15b', 1);
 	if (c.ok(ts, 'session B sent no tool_result for `session-lock status`')) {
 		// It ran (not refused by the hook) and says who holds; its exit status 1 ("held") shows as "Exit code 1".
 		c.ok(!/hook error/.test(ts.text) && /verdict:\s+held/.test(ts.text) && word(A.pid).test(ts.text), `B's \`session-lock status\` did not run or did not say held by A: ${short(ts.text)}`);
 	}
 	// B's wait: returned 0 with the lock now B's.
-	const tq = toolResult('s12b', 2);
+	const tq = toolResult('s15b', 2);
 	if (c.ok(tq, 'session B sent no tool_result for `session-lock wait`')) {
 		c.ok(!tq.isError && tq.text.includes('is now this session\'s'), `B's wait did not take the lock: ${short(tq.text)}`);
 		c.note(`wait printed: ${short(tq.text.trim(), 200)}`);
 	}
 	// B's retried Write, same turn: passes.
-	const tw2 = toolResult('s12b', 3);
+	const tw2 = toolResult('s15b', 3);
 	if (c.ok(tw2, 'session B sent no tool_result for its retried Write')) {
 		c.ok(!tw2.isError, `B's retried Write was refused: ${short(tw2.text)}`);
 	}
 	c.ok(read(`${ws}/b.txt`) === 'from B\n', 'b.txt was not written by B\'s retried Write');
 	c.ok(read(`${ws}/holder.txt`) === 'done\n', 'A\'s long Bash call did not complete');
 	// A heard that B waits (PostToolUse additionalContext of its long call).
-	const heard = requests('s12a').map((e) => JSON.stringify(e.body && e.body.messages)).find((t) => t && t.includes('has been waiting since'));
+	const heard = requests('s15a').map((e) => JSON.stringify(e.body && e.body.messages)).find((t) => t && t.includes('has been waiting since'));
 	if (c.ok(heard, 'session A was never told that session B waits')) {
 		const i = heard.indexOf('claude-session-lock: session ');
 		c.note(`holder saw: ${short(heard.slice(i, i + 300), 300)}`);
 	}
 	c.ok(!exists(lockPath(home, ws)), `the lock is still held after both sessions: ${short(read(lockPath(home, ws)))}`);
-	return [{ id: '12', title: 'a blocked session runs the wait from its reason, the holder hears it waits, and the blocked Write passes in the same turn once the holder\'s turn ends', check: c }];
+	return [{ id: '15', title: 'a blocked session runs the wait from its reason, the holder hears it waits, and the blocked Write passes in the same turn once the holder\'s turn ends', check: c }];
 });
 
 // --------------------------------------------------------------------- main
@@ -1075,10 +1403,12 @@ async function main() {
 
 	const chosen = groups.filter((g) => ONLY.length === 0 || g.ids.some((id) => ONLY.includes(id) || ONLY.includes(id.replace(/[a-z]$/, ''))));
 	const results = [];
+	const waves = [chosen.filter((g) => !g.heavy), chosen.filter((g) => g.heavy)];
+	let wave = [];
 	let next = 0;
 	const worker = async () => {
-		while (next < chosen.length) {
-			const g = chosen[next++];
+		while (next < wave.length) {
+			const g = wave[next++];
 			let res;
 			try {
 				res = await g.fn();
@@ -1097,7 +1427,13 @@ async function main() {
 		}
 	};
 	const deadline = new Promise((resolve) => setTimeout(() => resolve('timeout'), RUN_LIMIT_MS).unref());
-	const all = Promise.all(Array.from({ length: Math.min(JOBS, chosen.length) }, worker));
+	const all = (async () => {
+		for (const w of waves) {
+			wave = w;
+			next = 0;
+			await Promise.all(Array.from({ length: Math.min(JOBS, w.length) }, worker));
+		}
+	})();
 	if ((await Promise.race([all, deadline])) === 'timeout') {
 		const doneIds = new Set(results.map((x) => x.id));
 		for (const g of chosen) for (const id of g.ids) if (!doneIds.has(id)) {
