@@ -270,7 +270,7 @@ EOF
 	printf '{"enabledPlugins": {"session-lock@mkt": %s}}\n' "$2" > "$HOME/.claude/settings.json"
 }
 doctor() {
-	PATH=$T/nowhere "$SL_BIN/session-lock" doctor > "$T/.out" 2>&1
+	PATH=$T/nowhere:$SL_BIN "$SL_BIN/session-lock" doctor > "$T/.out" 2>&1
 	RC=$?
 	OUT=$(cat "$T/.out")
 }
@@ -328,7 +328,7 @@ T_BG_PIDS="$T_BG_PIDS $cl"
 doctor
 assert_rc 3
 assert_out_has "not registered"
-CLAUDE_PID=$cl PATH=$T/nowhere "$SL_BIN/session-lock" doctor > "$T/.out" 2>&1
+CLAUDE_PID=$cl PATH=$T/nowhere:$SL_BIN "$SL_BIN/session-lock" doctor > "$T/.out" 2>&1
 assert_eq "$?" 0 "doctor status inside that session"
 assert_file_has "$T/.out" "by 'claude --plugin-dir $R' of this session"
 kill "$cl" 2>/dev/null
