@@ -1167,7 +1167,7 @@ group(['12a', '12b', '12c'], async () => {
 	}
 	cb.ok(builds(root) === 1, `rebuilt at a later start: ${builds(root)} builds`);
 	const again = hookRuns(A.debug, 'ensure-built.sh').find((x) => x.event.startsWith('SessionStart'));
-	if (again) cb.note(`a later start: SessionStart took ${again.ms} ms (bin/ current: the checksum, then session-start)`);
+	if (again) cb.note(`a later start: SessionStart took ${again.ms} ms (bin/ current, then session-start)`);
 
 	// 12c: uninstall; what is left
 	try {
@@ -1267,6 +1267,10 @@ group(['13'], async () => {
 	const ms = (prog) => hookRuns(A.debug, prog).filter((x) => x.event.startsWith('PreToolUse') || x.event.startsWith('PostToolUse')).map((x) => `${x.ms}`);
 	c.note(`audit log: ${count('acquire')} acquire, ${count('block')} block lines for B's one call, ${count('release')} release`);
 	c.note(`A's Pre/PostToolUse hook times (client's debug log, ms): install.sh's ${ms(`${PREFIX}/bin/`).join(', ')}; the plugin's ${ms(`${src}/bin/`).join(', ')}`);
+	// B's start, side by side: session-start alone (install.sh's) and ensure-built.sh finding bin/ current
+	const bs = (prog) => (B ? hookRuns(B.debug, prog).find((x) => x.event.startsWith('SessionStart')) : null);
+	const [direct, viaPlugin] = [bs(`${PREFIX}/bin/session-start`), bs(`${src}/plugin/ensure-built.sh`)];
+	if (direct && viaPlugin) c.note(`B's SessionStart: install.sh's session-start ${direct.ms} ms, the plugin's ensure-built.sh (built, then session-start) ${viaPlugin.ms} ms`);
 	return [{ id: '13', title, check: c }];
 }, { heavy: true });
 
