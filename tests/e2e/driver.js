@@ -1064,7 +1064,8 @@ function ourFiles(dir, except) {
 function doctor(bin, home, ws) {
 	const r = spawnSync(path.join(bin, 'session-lock'), ['doctor'], {
 		cwd: ws, encoding: 'utf8', timeout: 60000,
-		env: { PATH: `${CLAUDE_ON_PATH}:/usr/bin:/bin`, HOME: home, LANG: 'C.UTF-8' },
+		// ~/.local/bin as a login shell has it (Debian's ~/.profile): install.sh links session-lock there.
+		env: { PATH: `${path.join(home, '.local', 'bin')}:${CLAUDE_ON_PATH}:/usr/bin:/bin`, HOME: home, LANG: 'C.UTF-8' },
 	});
 	return { status: r.status, text: `${r.stdout || ''}${r.stderr || ''}` };
 }
