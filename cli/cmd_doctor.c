@@ -41,6 +41,7 @@
 #include "client.h"
 #include "config.h"
 #include "err.h"
+#include "proc.h"
 #include "plugin.h"
 #include "report.h"
 #include "settings.h"
@@ -93,17 +94,14 @@ check_programs(struct doctor *d, char bindir[PATH_MAX])
 {
 	char self[PATH_MAX], path[2 * PATH_MAX];
 	struct stat st;
-	ssize_t n;
 	size_t i;
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
+	if (proc_self_exe(self) != 0) {
 		problem(d, "cannot find this program's directory (/proc/self/exe: %s): "
 		    "check that /proc is mounted", strerror(errno));
 		bindir[0] = '\0';
 		return;
 	}
-	self[n] = '\0';
 	snprintf(bindir, PATH_MAX, "%s", dirname(self));
 	for (i = 0; settings_programs[i] != NULL; i++) {
 		snprintf(path, sizeof(path), "%s/%s", bindir, settings_programs[i]);

@@ -26,6 +26,7 @@
 #include "err.h"
 #include "inventory.h"
 #include "lock.h"
+#include "proc.h"
 #include "report.h"
 #include "store.h"
 #include "sys.h"
@@ -82,18 +83,6 @@ wait_take(const char *ws, const char *session_id, int64_t timeout, const char *s
 	return CLI_TIMEOUT;
 }
 
-/* The path to run this program again, for the time-out advice. */
-static void
-self_path(char *out, size_t size, const char *argv0)
-{
-	ssize_t n = readlink("/proc/self/exe", out, size - 1);
-
-	if (n > 0)
-		out[n] = '\0';
-	else
-		snprintf(out, size, "%s", argv0);
-}
-
 static int
 run(int argc, char **argv)
 {
@@ -138,7 +127,9 @@ run(int argc, char **argv)
 	if (report_workspace(ws, path) != 0)
 		return cli_fail("cannot wait for '%s': %s", path != NULL ? path : ".", err_last());
 	if (take) {
-		self_path(self, sizeof(self), argv[0]);
+		/* The path to run this program again, for the time-out advice. */
+		if (proc_self_exe(self) != 0)
+			snprintf(self, sizeof(self), "%s", argv[0]);
 		return wait_take(ws, sid, timeout < 0 ? TELL_WAIT_DEFAULT_S * 1000 : timeout, self);
 	}
 	if (report_me(&me, 1) != 0 || report_config(&cfg, ws) != 0)

@@ -16,6 +16,7 @@
 #include "hook.h"
 #include "hookin.h"
 #include "lock.h"
+#include "proc.h"
 #include "store.h"
 #include "sys.h"
 #include "tell.h"
@@ -58,13 +59,11 @@ static void
 lock_cmd_path(char *out, size_t size)
 {
 	char self[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (n <= 0) {
+	if (proc_self_exe(self) != 0) {
 		snprintf(out, size, "session-lock");
 		return;
 	}
-	self[n] = '\0';
 	slash = strrchr(self, '/');
 	if (slash != NULL)
 		*slash = '\0';

@@ -203,6 +203,21 @@ proc_boot_id(char out[PROC_BOOT_ID_LEN + 1])
 }
 
 int
+proc_self_exe(char out[PATH_MAX])
+{
+	ssize_t n = readlink("/proc/self/exe", out, PATH_MAX - 1);
+
+	if (n <= 0) {
+		out[0] = '\0';
+		if (n == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int
 proc_hostname(char out[PROC_HOST_LEN + 1])
 {
 	if (gethostname(out, PROC_HOST_LEN + 1) != 0) {

@@ -11,6 +11,7 @@
 #ifndef SL_PROC_H
 #define SL_PROC_H
 
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -64,6 +65,12 @@ pid_t proc_owner(uint64_t *start);
 
 /* This boot's id into out (37 bytes). Returns 0, or -1 (out = ""). */
 int proc_boot_id(char out[PROC_BOOT_ID_LEN + 1]);
+
+/*
+ * The path of this program (/proc/self/exe) into out, for advice that names
+ * it or its siblings. Returns 0, or -1 with errno set (out = "").
+ */
+int proc_self_exe(char out[PATH_MAX]);
 
 /* The host name into out. Returns 0, or -1 (out = ""). */
 int proc_hostname(char out[PROC_HOST_LEN + 1]);
