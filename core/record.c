@@ -40,6 +40,8 @@ record_session_key(char out[RECORD_SESSION_LEN + 1], const char *id, size_t len)
 	out[plen + 2 * sizeof(digest)] = '\0';
 }
 
+static int record_set_take(struct record_set *s, struct record *r);
+
 /* Integers are carried as JSON numbers; anything beyond 2^53 is not exact. */
 #define JSON_INT_MAX 9007199254740991.0
 
@@ -139,20 +141,76 @@ parse_busy(struct record_busy *b, const cJSON *obj)
 	return 0;
 }
 
+/* An array of absolute paths, into a malloc()ed vector of copies. */
 static int
-parse_object(struct record *r, const cJSON *root, int *newer)
+parse_paths(char ***out, size_t *n, const cJSON *arr, const char *key, size_t *budget)
+{
+	const cJSON *item;
+	size_t i = 0, count;
+
+	*out = NULL;
+	*n = 0;
+	if (arr == NULL || cJSON_IsNull(arr))
+		return 0;
+	if (!cJSON_IsArray(arr))
+		return err_set("field '%s' must be an array of paths", key);
+	count = (size_t)cJSON_GetArraySize(arr);
+	if (count > *budget)
+		return err_set("field '%s' has more than %d paths", key, RECORD_MAX_CLAIMS);
+	*budget -= count;
+	if (count == 0)
+		return 0;
+	*out = calloc(count, sizeof(**out));
+	if (*out == NULL)
+		return err_set("out of memory");
+	cJSON_ArrayForEach(item, arr) {
+		if (!cJSON_IsString(item) || item->valuestring[0] != '/' ||
+		    strlen(item->valuestring) >= PATH_MAX)
+			return err_set("field '%s' must hold absolute paths", key);
+		(*out)[i] = strdup(item->valuestring);
+		if ((*out)[i] == NULL)
+			return err_set("out of memory");
+		*n = ++i;
+	}
+	return 0;
+}
+
+static int
+parse_wants(struct record_wants *w, const cJSON *obj, size_t *budget)
+{
+	const cJSON *whole;
+	int64_t v = 0;
+
+	if (obj == NULL || cJSON_IsNull(obj))
+		return 0;
+	if (!cJSON_IsObject(obj))
+		return err_set("field 'wants' must be an object");
+	if (get_int(obj, "pid", 1, 1, INT32_MAX, &v))
+		return -1;
+	w->pid = (pid_t)v;
+	v = 0;
+	if (get_int(obj, "pid_start", 0, 0, INT64_MAX / 2, &v) ||
+	    get_int(obj, "since", 1, 0, INT64_MAX / 2, &w->since))
+		return -1;
+	w->pid_start = (uint64_t)v;
+	whole = cJSON_GetObjectItemCaseSensitive(obj, "whole");
+	if (whole != NULL && !cJSON_IsBool(whole))
+		return err_set("field 'whole' must be true or false");
+	w->whole = cJSON_IsTrue(whole);
+	if (parse_paths(&w->paths, &w->npaths, cJSON_GetObjectItemCaseSensitive(obj, "paths"),
+	    "paths", budget))
+		return -1;
+	if (!w->whole && w->npaths == 0)
+		return err_set("field 'wants' wants nothing");
+	return 0;
+}
+
+/* The holder fields, shared by a schema-1 record and a schema-2 holder. */
+static int
+parse_holder(struct record *r, const cJSON *root)
 {
 	int64_t v = 0;
 
-	if (!cJSON_IsObject(root))
-		return err_set("the record is not a JSON object");
-	if (get_int(root, "schema_version", 1, 1, INT32_MAX, &v))
-		return -1;
-	if (v > RECORD_SCHEMA_VERSION) {
-		*newer = 1;
-		return err_set("schema_version %" PRId64 " is newer than this program understands", v);
-	}
-	r->schema_version = (int)v;
 	if (get_str(root, "session_id", 1, r->session_id, sizeof(r->session_id)))
 		return -1;
 	if (r->session_id[0] == '\0')
@@ -163,8 +221,7 @@ parse_object(struct record *r, const cJSON *root, int *newer)
 	if (get_int(root, "acquired_at", 1, 0, INT64_MAX / 2, &r->acquired_at) ||
 	    get_int(root, "ttl_ms", 1, 1, INT64_MAX / 4, &r->ttl_ms))
 		return -1;
-	if (get_str(root, "workspace", 0, r->workspace, sizeof(r->workspace)) ||
-	    get_str(root, "boot_id", 0, r->boot_id, sizeof(r->boot_id)) ||
+	if (get_str(root, "boot_id", 0, r->boot_id, sizeof(r->boot_id)) ||
 	    get_str(root, "host", 0, r->host, sizeof(r->host)) ||
 	    get_str(root, "kind", 0, r->kind, sizeof(r->kind)) ||
 	    get_str(root, "command", 0, r->command, sizeof(r->command)))
@@ -194,38 +251,144 @@ parse_object(struct record *r, const cJSON *root, int *newer)
 	return 0;
 }
 
-int
-record_parse(struct record *out, const char *buf, size_t len, int *newer)
+/* A schema-2 holder: the holder fields, and what it holds and wants. */
+static int
+parse_claimant(struct record *r, const cJSON *obj, size_t *budget)
+{
+	const cJSON *whole;
+
+	if (!cJSON_IsObject(obj))
+		return err_set("field 'holders' must hold objects");
+	if (parse_holder(r, obj))
+		return -1;
+	whole = cJSON_GetObjectItemCaseSensitive(obj, "whole");
+	if (whole != NULL && !cJSON_IsBool(whole))
+		return err_set("field 'whole' must be true or false");
+	r->whole = cJSON_IsTrue(whole);
+	if (parse_paths(&r->claims, &r->nclaims, cJSON_GetObjectItemCaseSensitive(obj, "claims"),
+	    "claims", budget) ||
+	    parse_wants(&r->wants, cJSON_GetObjectItemCaseSensitive(obj, "wants"), budget))
+		return -1;
+	if (!r->whole && r->nclaims == 0 && r->wants.pid == 0)
+		return err_set("a holder holds and wants nothing");
+	return 0;
+}
+
+static int
+parse_set(struct record_set *s, const cJSON *root, int *newer)
+{
+	const cJSON *holders, *item;
+	size_t budget = RECORD_MAX_CLAIMS;
+	struct record r;
+	int64_t v = 0;
+
+	if (!cJSON_IsObject(root))
+		return err_set("the record is not a JSON object");
+	if (get_int(root, "schema_version", 1, 1, INT32_MAX, &v))
+		return -1;
+	if (v > RECORD_SCHEMA_VERSION) {
+		*newer = 1;
+		return err_set("schema_version %" PRId64 " is newer than this program understands", v);
+	}
+	s->schema_version = (int)v;
+	if (get_str(root, "workspace", 0, s->workspace, sizeof(s->workspace)))
+		return -1;
+	if (v == RECORD_SCHEMA_SINGLE) {
+		record_defaults(&r);
+		if (parse_holder(&r, root))
+			return -1;
+		r.whole = 1;
+		return record_set_add(s, &r) != NULL ? 0 : -1;
+	}
+	holders = cJSON_GetObjectItemCaseSensitive(root, "holders");
+	if (!cJSON_IsArray(holders))
+		return err_set("field 'holders' must be an array");
+	if (cJSON_GetArraySize(holders) > RECORD_MAX_HOLDERS)
+		return err_set("field 'holders' has more than %d holders", RECORD_MAX_HOLDERS);
+	cJSON_ArrayForEach(item, holders) {
+		record_defaults(&r);
+		if (parse_claimant(&r, item, &budget)) {
+			record_free(&r);
+			return -1;
+		}
+		if (record_set_find(s, r.session_id) >= 0) {
+			record_free(&r);
+			return err_set("session '%s' is listed twice", r.session_id);
+		}
+		/* The set takes r's claims and wants as they are (no copy). */
+		if (record_set_take(s, &r) != 0) {
+			record_free(&r);
+			return -1;
+		}
+	}
+	if (s->n == 0)
+		return err_set("field 'holders' is empty");
+	return 0;
+}
+
+/* Parses buf into a cJSON tree, checking the bounds every reader relies on. */
+static cJSON *
+parse_json(const char *buf, size_t len)
 {
 	const char *end = NULL;
 	cJSON *root;
-	int rc;
 
-	*newer = 0;
-	record_defaults(out);
 	if (len == 0)
-		return err_set("the record is empty");
+		return err_set("the record is empty"), NULL;
 	if (len > RECORD_MAX_BYTES)
-		return err_set("the record is larger than %d bytes", RECORD_MAX_BYTES);
+		return err_set("the record is larger than %d bytes", RECORD_MAX_BYTES), NULL;
 	if (memchr(buf, '\0', len) != NULL)
-		return err_set("the record contains a NUL byte");
+		return err_set("the record contains a NUL byte"), NULL;
 	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	if (root == NULL) {
 		const char *at = cJSON_GetErrorPtr();
 		size_t off = at != NULL && at >= buf && at <= buf + len ? (size_t)(at - buf) : 0;
 
-		return err_set("the record is not valid JSON (at byte %zu)", off);
+		return err_set("the record is not valid JSON (at byte %zu)", off), NULL;
 	}
 	while (end != NULL && end < buf + len &&
 	    (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r'))
 		end++;
 	if (end != buf + len) {
 		cJSON_Delete(root);
-		return err_set("the record has trailing bytes after the JSON object");
+		return err_set("the record has trailing bytes after the JSON object"), NULL;
 	}
-	rc = parse_object(out, root, newer);
+	return root;
+}
+
+int
+record_set_parse(struct record_set *out, const char *buf, size_t len, int *newer)
+{
+	cJSON *root;
+	int rc;
+
+	*newer = 0;
+	record_set_free(out);
+	root = parse_json(buf, len);
+	if (root == NULL)
+		return -1;
+	rc = parse_set(out, root, newer);
 	cJSON_Delete(root);
+	if (rc != 0)
+		record_set_free(out);
 	return rc;
+}
+
+int
+record_parse(struct record *out, const char *buf, size_t len, int *newer)
+{
+	struct record_set set = RECORD_SET_INIT;
+
+	record_defaults(out);
+	if (record_set_parse(&set, buf, len, newer) != 0)
+		return -1;
+	/* The first holder, whole: its claims move to out. */
+	*out = set.h[0];
+	out->schema_version = set.schema_version;
+	snprintf(out->workspace, sizeof(out->workspace), "%s", set.workspace);
+	memset(&set.h[0], 0, sizeof(set.h[0]));
+	record_set_free(&set);
+	return 0;
 }
 
 static int
@@ -234,33 +397,24 @@ add_int(cJSON *obj, const char *key, int64_t v)
 	return cJSON_AddNumberToObject(obj, key, (double)v) != NULL;
 }
 
-char *
-record_format(const struct record *r)
+/* The holder fields after the established five (and the workspace) into obj. */
+static int
+add_tail_fields(cJSON *obj, const struct record *r)
 {
-	cJSON *root = cJSON_CreateObject(), *prev, *busy;
-	char *text = NULL, *line = NULL;
-	size_t len;
+	cJSON *prev, *busy;
 	int ok;
 
-	if (root == NULL)
-		goto out;
-	ok = add_int(root, "schema_version", RECORD_SCHEMA_VERSION) &&
-	    cJSON_AddStringToObject(root, "session_id", r->session_id) != NULL &&
-	    add_int(root, "pid", r->pid) &&
-	    add_int(root, "acquired_at", r->acquired_at) &&
-	    add_int(root, "ttl_ms", r->ttl_ms) &&
-	    cJSON_AddStringToObject(root, "workspace", r->workspace) != NULL &&
-	    add_int(root, "pid_start", (int64_t)r->pid_start) &&
-	    cJSON_AddStringToObject(root, "boot_id", r->boot_id) != NULL &&
-	    cJSON_AddStringToObject(root, "host", r->host) != NULL &&
-	    add_int(root, "renewed_at", r->renewed_at) &&
-	    (r->renewed_boot_ms < 0 || add_int(root, "renewed_boot_ms", r->renewed_boot_ms)) &&
-	    add_int(root, "lease_ms", r->lease_ms) &&
-	    add_int(root, "lease_until", r->lease_until) &&
-	    cJSON_AddStringToObject(root, "kind", r->kind) != NULL &&
-	    (r->command[0] == '\0' || cJSON_AddStringToObject(root, "command", r->command) != NULL);
+	ok = add_int(obj, "pid_start", (int64_t)r->pid_start) &&
+	    cJSON_AddStringToObject(obj, "boot_id", r->boot_id) != NULL &&
+	    cJSON_AddStringToObject(obj, "host", r->host) != NULL &&
+	    add_int(obj, "renewed_at", r->renewed_at) &&
+	    (r->renewed_boot_ms < 0 || add_int(obj, "renewed_boot_ms", r->renewed_boot_ms)) &&
+	    add_int(obj, "lease_ms", r->lease_ms) &&
+	    add_int(obj, "lease_until", r->lease_until) &&
+	    cJSON_AddStringToObject(obj, "kind", r->kind) != NULL &&
+	    (r->command[0] == '\0' || cJSON_AddStringToObject(obj, "command", r->command) != NULL);
 	if (ok && r->previous.session_id[0] != '\0') {
-		prev = cJSON_AddObjectToObject(root, "previous");
+		prev = cJSON_AddObjectToObject(obj, "previous");
 		ok = prev != NULL &&
 		    cJSON_AddStringToObject(prev, "session_id", r->previous.session_id) != NULL &&
 		    add_int(prev, "pid", r->previous.pid) &&
@@ -270,7 +424,7 @@ record_format(const struct record *r)
 		    add_int(prev, "at", r->previous.at);
 	}
 	if (ok && r->busy.tool[0] != '\0') {
-		busy = cJSON_AddObjectToObject(root, "busy");
+		busy = cJSON_AddObjectToObject(obj, "busy");
 		ok = busy != NULL &&
 		    cJSON_AddStringToObject(busy, "tool", r->busy.tool) != NULL &&
 		    (r->busy.id[0] == '\0' ||
@@ -280,22 +434,295 @@ record_format(const struct record *r)
 		    add_int(busy, "since_boot_ms", r->busy.since_boot_ms)) &&
 		    cJSON_AddBoolToObject(busy, "background", r->busy.background) != NULL;
 	}
-	if (!ok)
-		goto out;
-	text = cJSON_PrintUnformatted(root);
+	return ok;
+}
+
+static int
+add_paths(cJSON *obj, const char *key, char *const *paths, size_t n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(obj, key), *item;
+	size_t i;
+
+	if (arr == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		item = cJSON_CreateString(paths[i]);
+		if (item == NULL || !cJSON_AddItemToArray(arr, item)) {
+			cJSON_Delete(item);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* cJSON text plus a newline, in one malloc()ed string; NULL when out of memory. */
+static char *
+print_line(const cJSON *root)
+{
+	char *text = cJSON_PrintUnformatted(root), *line = NULL;
+	size_t len;
+
 	if (text == NULL)
-		goto out;
+		return NULL;
 	len = strlen(text);
 	line = malloc(len + 2);
-	if (line == NULL)
+	if (line != NULL) {
+		memcpy(line, text, len);
+		line[len] = '\n';
+		line[len + 1] = '\0';
+	}
+	free(text);
+	return line;
+}
+
+char *
+record_format(const struct record *r)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *line = NULL;
+	int ok;
+
+	if (root == NULL)
 		goto out;
-	memcpy(line, text, len);
-	line[len] = '\n';
-	line[len + 1] = '\0';
+	ok = add_int(root, "schema_version", RECORD_SCHEMA_SINGLE) &&
+	    cJSON_AddStringToObject(root, "session_id", r->session_id) != NULL &&
+	    add_int(root, "pid", r->pid) &&
+	    add_int(root, "acquired_at", r->acquired_at) &&
+	    add_int(root, "ttl_ms", r->ttl_ms) &&
+	    cJSON_AddStringToObject(root, "workspace", r->workspace) != NULL;
+	if (ok && add_tail_fields(root, r))
+		line = print_line(root);
 out:
 	if (line == NULL)
 		err_set("cannot format the lock record: out of memory");
-	free(text);
 	cJSON_Delete(root);
 	return line;
+}
+
+static int
+single(const struct record_set *s)
+{
+	const struct record *r = &s->h[0];
+
+	return s->n == 1 && r->whole && r->nclaims == 0 && r->wants.pid == 0;
+}
+
+char *
+record_set_format(const struct record_set *s)
+{
+	cJSON *root = NULL, *arr, *h, *w;
+	char *line = NULL;
+	size_t i;
+	int ok;
+
+	if (s->n == 0) {
+		err_set("cannot format an empty lock record");
+		return NULL;
+	}
+	if (single(s)) {
+		struct record one;
+
+		record_bare(&one, &s->h[0]);
+		snprintf(one.workspace, sizeof(one.workspace), "%s", s->workspace);
+		return record_format(&one);
+	}
+	root = cJSON_CreateObject();
+	ok = root != NULL && add_int(root, "schema_version", RECORD_SCHEMA_VERSION) &&
+	    cJSON_AddStringToObject(root, "workspace", s->workspace) != NULL &&
+	    (arr = cJSON_AddArrayToObject(root, "holders")) != NULL;
+	for (i = 0; ok && i < s->n; i++) {
+		const struct record *r = &s->h[i];
+
+		h = cJSON_CreateObject();
+		ok = h != NULL && cJSON_AddItemToArray(arr, h);
+		if (!ok) {
+			cJSON_Delete(h);
+			break;
+		}
+		ok = cJSON_AddStringToObject(h, "session_id", r->session_id) != NULL &&
+		    add_int(h, "pid", r->pid) &&
+		    add_int(h, "acquired_at", r->acquired_at) &&
+		    add_int(h, "ttl_ms", r->ttl_ms) &&
+		    add_tail_fields(h, r) &&
+		    cJSON_AddBoolToObject(h, "whole", r->whole) != NULL &&
+		    add_paths(h, "claims", r->claims, r->nclaims);
+		if (ok && r->wants.pid != 0) {
+			w = cJSON_AddObjectToObject(h, "wants");
+			ok = w != NULL && add_int(w, "pid", r->wants.pid) &&
+			    add_int(w, "pid_start", (int64_t)r->wants.pid_start) &&
+			    add_int(w, "since", r->wants.since) &&
+			    cJSON_AddBoolToObject(w, "whole", r->wants.whole) != NULL &&
+			    add_paths(w, "paths", r->wants.paths, r->wants.npaths);
+		}
+	}
+	if (ok)
+		line = print_line(root);
+	if (line == NULL)
+		err_set("cannot format the lock record: out of memory");
+	cJSON_Delete(root);
+	return line;
+}
+
+static void
+free_paths(char **paths, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+void
+record_free(struct record *r)
+{
+	free_paths(r->claims, r->nclaims);
+	r->claims = NULL;
+	r->nclaims = 0;
+	free_paths(r->wants.paths, r->wants.npaths);
+	memset(&r->wants, 0, sizeof(r->wants));
+}
+
+void
+record_bare(struct record *dst, const struct record *src)
+{
+	if (dst != src)
+		*dst = *src;
+	dst->claims = NULL;
+	dst->nclaims = 0;
+	dst->wants.paths = NULL;
+	dst->wants.npaths = 0;
+}
+
+static int
+copy_paths(char ***dst, const char *const *src, size_t n)
+{
+	size_t i;
+
+	*dst = NULL;
+	if (n == 0)
+		return 0;
+	*dst = calloc(n, sizeof(**dst));
+	if (*dst == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (((*dst)[i] = strdup(src[i])) == NULL)
+			return -1;
+	return 0;
+}
+
+int
+record_copy(struct record *dst, const struct record *src)
+{
+	record_bare(dst, src);
+	if (copy_paths(&dst->claims, (const char *const *)src->claims, src->nclaims) != 0)
+		goto fail;
+	dst->nclaims = src->nclaims;
+	if (copy_paths(&dst->wants.paths, (const char *const *)src->wants.paths,
+	    src->wants.npaths) != 0)
+		goto fail;
+	dst->wants.npaths = src->wants.npaths;
+	return 0;
+fail:
+	/* A partial vector: calloc()ed, so its unfilled slots are NULL. */
+	free_paths(dst->claims, src->nclaims);
+	free_paths(dst->wants.paths, dst->wants.paths != NULL ? src->wants.npaths : 0);
+	record_bare(dst, dst);
+	return err_set("out of memory");
+}
+
+int
+record_claim_add(struct record *r, const char *path)
+{
+	char **grown, *copy = strdup(path);
+
+	grown = copy != NULL ? realloc(r->claims, (r->nclaims + 1) * sizeof(*grown)) : NULL;
+	if (grown == NULL) {
+		free(copy);
+		return err_set("out of memory");
+	}
+	grown[r->nclaims++] = copy;
+	r->claims = grown;
+	return 0;
+}
+
+int
+record_wants_set(struct record *r, pid_t pid, uint64_t pid_start, int64_t since, int whole,
+    const char *const *paths, size_t npaths)
+{
+	struct record_wants w = { pid, pid_start, since, whole, 0, NULL };
+
+	if (pid != 0 && copy_paths(&w.paths, paths, npaths) != 0) {
+		free_paths(w.paths, npaths);
+		return err_set("out of memory");
+	}
+	w.npaths = pid != 0 ? npaths : 0;
+	free_paths(r->wants.paths, r->wants.npaths);
+	r->wants = w;
+	if (pid == 0)
+		memset(&r->wants, 0, sizeof(r->wants));
+	return 0;
+}
+
+/* Appends r to s as it is: s now owns r's claims and wants. */
+static int
+record_set_take(struct record_set *s, struct record *r)
+{
+	struct record *grown;
+
+	if (s->n >= RECORD_MAX_HOLDERS)
+		return err_set("a workspace has at most %d holders", RECORD_MAX_HOLDERS);
+	grown = realloc(s->h, (s->n + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return err_set("out of memory");
+	s->h = grown;
+	s->h[s->n++] = *r;
+	return 0;
+}
+
+struct record *
+record_set_add(struct record_set *s, const struct record *r)
+{
+	struct record copy;
+
+	if (record_copy(&copy, r) != 0)
+		return NULL;
+	if (record_set_take(s, &copy) != 0) {
+		record_free(&copy);
+		return NULL;
+	}
+	return &s->h[s->n - 1];
+}
+
+void
+record_set_remove(struct record_set *s, size_t i)
+{
+	if (i >= s->n)
+		return;
+	record_free(&s->h[i]);
+	memmove(&s->h[i], &s->h[i + 1], (s->n - i - 1) * sizeof(s->h[0]));
+	s->n--;
+}
+
+int
+record_set_find(const struct record_set *s, const char *session_id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->h[i].session_id, session_id) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+record_set_free(struct record_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		record_free(&s->h[i]);
+	free(s->h);
+	s->h = NULL;
+	s->n = 0;
 }

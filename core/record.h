@@ -28,6 +28,23 @@
  *                    blocked session can be told "running a Bash command
  *                    for 7 s" rather than "idle 7 s"
  *
+ * Schema 2 (written when a workspace is shared by path claims, config.h
+ * "scope": "paths") keeps every session's part in one record:
+ *
+ *   {"schema_version": 2, "workspace": W, "holders": [H, ...]}
+ *
+ * where each H has the holder fields above (session_id through busy, but
+ * not schema_version and workspace) and:
+ *   whole            true: this holder has the whole workspace
+ *   claims           the resolved paths it has claimed (files or directories)
+ *   wants            present while it waits for more (and may close a
+ *                    cycle, claim.h): {pid, pid_start, since, whole, paths},
+ *                    pid being the waiting process (a hook or `session-lock
+ *                    wait`), whose death ends the wait
+ * A schema-1 record reads as a set of one holder with the whole workspace,
+ * and a set that is just that is written as schema 1: a workspace that
+ * uses no claims keeps the format older versions read.
+ *
  * Parsing is strict and bounded: a record that is not a JSON object, lacks
  * one of the five established fields, or has a field of the wrong type or
  * range is corrupt. A record without the newer fields (written by an older
@@ -42,8 +59,12 @@
 
 #include "proc.h"
 
-#define RECORD_SCHEMA_VERSION 1
-#define RECORD_MAX_BYTES 65536
+#define RECORD_SCHEMA_VERSION 2		/* the newest this program reads */
+#define RECORD_SCHEMA_SINGLE 1		/* one holder with the whole workspace */
+/* Room for every claim of a busy workspace (a thousand paths and more). */
+#define RECORD_MAX_BYTES (4 << 20)
+#define RECORD_MAX_HOLDERS 64
+#define RECORD_MAX_CLAIMS 16384
 #define RECORD_SESSION_LEN 127
 #define RECORD_COMMAND_LEN 255
 #define RECORD_REASON_LEN 31
@@ -67,6 +88,16 @@ struct record_busy {
 	int background;				/* run_in_background */
 };
 
+/* What a waiting holder waits for (schema 2). */
+struct record_wants {
+	pid_t pid;			/* the waiting process; 0: not waiting */
+	uint64_t pid_start;
+	int64_t since;			/* epoch ms: earlier waiters go first */
+	int whole;
+	size_t npaths;
+	char **paths;			/* owned by the holder */
+};
+
 struct record {
 	int schema_version;
 	char session_id[RECORD_SESSION_LEN + 1];
@@ -85,7 +116,27 @@ struct record {
 	char command[RECORD_COMMAND_LEN + 1];
 	struct record_prev previous;
 	struct record_busy busy;
+	/*
+	 * What it holds: the whole workspace (every schema-1 record), or the
+	 * claims, resolved absolute paths. claims and wants.paths are malloc()ed
+	 * and owned by the record: copy a record with record_copy(), free it
+	 * with record_free(). A record copied with plain assignment must not
+	 * outlive the one it was copied from.
+	 */
+	int whole;
+	size_t nclaims;
+	char **claims;
+	struct record_wants wants;
 };
+
+/* The records of one workspace: its holders (schema 2), or one (schema 1). */
+struct record_set {
+	int schema_version;		/* as read */
+	char workspace[PATH_MAX];
+	size_t n;
+	struct record *h;		/* n holders, malloc()ed */
+};
+#define RECORD_SET_INIT { 0, "", 0, NULL }
 
 /*
  * Session ids are opaque strings of any length and any bytes (a JSON
@@ -111,6 +162,53 @@ void record_session_key(char out[RECORD_SESSION_LEN + 1], const char *id, size_t
  * can tell a record they must not replace from one that is merely broken.
  */
 int record_parse(struct record *out, const char *buf, size_t len, int *newer);
+
+/*
+ * Parses a record of either schema into a set (out must be empty or
+ * RECORD_SET_INIT; it is freed and refilled). Same errors as record_parse(),
+ * plus a holder list that is not an array of valid holders, more than
+ * RECORD_MAX_HOLDERS holders or RECORD_MAX_CLAIMS claims, a relative claim,
+ * or one session listed twice.
+ */
+int record_set_parse(struct record_set *out, const char *buf, size_t len, int *newer);
+
+/*
+ * Formats the set: schema 1 when it is one holder of the whole workspace
+ * that claims and wants nothing, else schema 2. NULL (err_set) when out of
+ * memory or when the set is empty.
+ */
+char *record_set_format(const struct record_set *s);
+
+/* Frees what s owns; s is then empty. */
+void record_set_free(struct record_set *s);
+
+/* Appends a copy of r to s (deep). Returns the new holder, or NULL (err_set). */
+struct record *record_set_add(struct record_set *s, const struct record *r);
+
+/* Removes holder i (freeing it), keeping the order of the others. */
+void record_set_remove(struct record_set *s, size_t i);
+
+/* The holder of s with session key id, or -1. */
+int record_set_find(const struct record_set *s, const char *session_id);
+
+/* Deep copy: dst = src. Returns 0, or -1 (err_set) when out of memory. */
+int record_copy(struct record *dst, const struct record *src);
+
+/*
+ * Shallow copy without what r owns: dst gets src's fields, no claims and no
+ * wants paths (for outcomes and messages that outlive the set).
+ */
+void record_bare(struct record *dst, const struct record *src);
+
+/* Frees the claims and wants that r owns (r's other fields stay). */
+void record_free(struct record *r);
+
+/* Adds path to r's claims (a copy). Returns 0 or -1 (err_set). */
+int record_claim_add(struct record *r, const char *path);
+
+/* Sets r's wants (a deep copy of paths), or clears them when pid is 0. */
+int record_wants_set(struct record *r, pid_t pid, uint64_t pid_start, int64_t since,
+    int whole, const char *const *paths, size_t npaths);
 
 /*
  * Formats r as one JSON object followed by '\n' into a malloc()ed string.
