@@ -117,6 +117,18 @@ parse_ms(const char *text, int64_t min, int64_t max, int64_t *out)
 }
 
 static int
+set_scope(struct config *c, const char *v)
+{
+	if (strcmp(v, "workspace") == 0)
+		c->scope_paths = 0;
+	else if (strcmp(v, "paths") == 0)
+		c->scope_paths = 1;
+	else
+		return -1;
+	return 0;
+}
+
+static int
 set_release_on(struct config *c, const char *v)
 {
 	if (strcmp(v, "stop") == 0)
@@ -195,6 +207,9 @@ apply_json(struct config *c, const cJSON *root, const char *path)
 		} else if (strcmp(k, "wait_ms") == 0) {
 			if (get_ms(item, path, k, 0, CONFIG_WAIT_MAX_MS, &c->wait_ms))
 				return -1;
+		} else if (strcmp(k, "scope") == 0) {
+			if (!cJSON_IsString(item) || set_scope(c, item->valuestring) != 0)
+				return err_set("'%s': \"scope\" must be \"workspace\" or \"paths\"", path);
 		} else if (strcmp(k, "release_on") == 0) {
 			if (!cJSON_IsString(item) || set_release_on(c, item->valuestring) != 0)
 				return err_set("'%s': \"release_on\" must be \"stop\" or \"session_end\"", path);
@@ -306,6 +321,12 @@ config_load_env(struct config *c)
 		snprintf(one, sizeof(one),
 		    "SESSION_LOCK_WAIT_MS='%.100s' is not a whole number of ms from 0 to %d",
 		    v, CONFIG_WAIT_MAX_MS);
+		add_problem(problems, sizeof(problems), one);
+	}
+	v = getenv("SESSION_LOCK_SCOPE");
+	if (v != NULL && *v != '\0' && set_scope(c, v) != 0) {
+		snprintf(one, sizeof(one),
+		    "SESSION_LOCK_SCOPE='%.100s' must be 'workspace' or 'paths'", v);
 		add_problem(problems, sizeof(problems), one);
 	}
 	v = getenv("SESSION_LOCK_RELEASE_ON");

@@ -6,7 +6,8 @@
  *   2. ~/.claude/session-lock.json            (the user's)
  *   3. <workspace>/.claude/session-lock.json  (the project's)
  *   4. environment: SESSION_LOCK_DISABLE, SESSION_LOCK_TTL_MS,
- *      SESSION_LOCK_WAIT_MS, SESSION_LOCK_RELEASE_ON, SESSION_LOCK_TOOLS
+ *      SESSION_LOCK_WAIT_MS, SESSION_LOCK_SCOPE, SESSION_LOCK_RELEASE_ON,
+ *      SESSION_LOCK_TOOLS
  *
  * A bad source is ignored whole, and every other source still applies: a
  * file that cannot be read, does not parse, or has an unknown key or a bad
@@ -22,6 +23,12 @@
  *                     before blocking (default 0: block at once; at most
  *                     8000, under the registered 10 s hook timeout);
  *                     waiters are served first come, first served (queue.h)
+ *   "scope":          "workspace" (default: a session that changes files
+ *                     holds the whole workspace) or "paths" (a Write, Edit,
+ *                     ... claims only the file it changes; a changing Bash
+ *                     command still needs the whole workspace; claim.h).
+ *                     A bad value is a bad source: the stricter default
+ *                     applies
  *   "release_on":     "stop" (end of each turn and of the session, default)
  *                     or "session_end" (only when the session ends)
  *   "tools":          tool names that need the lock (default Write, Edit,
@@ -49,6 +56,7 @@ struct config {
 	int disabled;
 	int64_t ttl_ms;
 	int64_t wait_ms;
+	int scope_paths;		/* "scope": "paths" */
 	int release_on_stop;		/* 0: only at SessionEnd */
 	char *tools[CONFIG_MAX_TOOLS];
 	size_t ntools;

@@ -43,7 +43,22 @@ lock_ctx_init_as(struct lock_ctx *ctx, const char *dir, const char *workspace,
 	ctx->busy_background = 0;
 	ctx->done_id = NULL;
 	ctx->done_background = 0;
+	ctx->claim = NULL;
+	ctx->paths = 0;
+	ctx->wait_since = 0;
+	ctx->set.schema_version = 0;
+	ctx->set.workspace[0] = '\0';
+	ctx->set.n = 0;
+	ctx->set.h = NULL;
+	ctx->self = -1;
 	return 0;
+}
+
+void
+lock_ctx_free(struct lock_ctx *ctx)
+{
+	record_set_free(&ctx->set);
+	ctx->self = -1;
 }
 
 int
@@ -67,34 +82,166 @@ lock_ctx_init(struct lock_ctx *ctx, const char *dir, const char *workspace,
 	return lock_ctx_init_as(ctx, dir, workspace, &me, ttl_ms);
 }
 
-/*
- * Reads the record and decides about it. Returns the store status (or -1),
- * with out->holder and out->decision filled on STORE_FOUND and *st on
- * FOUND or CORRUPT.
- */
+/* Is the wait of holder r (its wants) still on: is the waiting process alive? */
 static int
-read_decide(struct lock_ctx *ctx, struct lock_outcome *out, struct stat *st)
+wait_alive(const struct record *r, const struct holder *me)
 {
-	enum proc_liveness owner = PROC_UNKNOWN;
-	const struct holder *me = &ctx->me;
-	struct record *r = &out->holder;
-	int status;
+	if (r->wants.pid == 0)
+		return 0;
+	if (!decide_is_local(r, me))
+		return 1;	/* its lease bounds it */
+	if (r->wants.pid == getpid())
+		return 1;
+	return proc_liveness(r->wants.pid, r->wants.pid_start) != PROC_DEAD;
+}
 
-	out->have_holder = 0;
-	out->took_over_from_us = 0;
-	status = store_read(&ctx->store, r, st);
-	if (status != STORE_FOUND) {
-		decide(&out->decision, NULL, me, PROC_UNKNOWN, 0, 0);
-		return status;
-	}
-	out->have_holder = 1;
+/* decide() about holder i of the set, into ctx->dec[i] and ctx->st[i]. */
+static void
+decide_holder(struct lock_ctx *ctx, size_t i, int64_t now_wall, int64_t now_boot)
+{
+	const struct holder *me = &ctx->me;
+	const struct record *r = &ctx->set.h[i];
+	enum proc_liveness owner = PROC_UNKNOWN;
+
 	if (!decide_is_ours(r, me) && decide_is_local(r, me)) {
 		/* Our own hook process can never be a holder (PostgreSQL's rule). */
 		owner = r->pid == getpid() ? PROC_DEAD : proc_liveness(r->pid, r->pid_start);
 	}
-	decide(&out->decision, r, me, owner, sys.now_wall_ms(), sys.now_boot_ms());
+	decide(&ctx->dec[i], r, me, owner, now_wall, now_boot);
+	ctx->st[i].live = ctx->dec[i].verdict == VERDICT_OURS ||
+	    ctx->dec[i].verdict == VERDICT_HELD;
+	ctx->st[i].waiting = ctx->st[i].live && wait_alive(r, me);
+}
+
+/* "p1, p2": those of r's claims that conflict with need (all of them for NULL). */
+static void
+claims_text(char *out, size_t size, const struct record *r, const struct claim_need *need)
+{
+	struct claim_need one = { 0, NULL };
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < r->nclaims && len < size; i++) {
+		one.path = r->claims[i];
+		if (need != NULL && !need->whole && !claim_overlaps(r->claims[i], need->path))
+			continue;
+		(void)one;
+		len += (size_t)snprintf(out + len, size - len, "%s%s", len > 0 ? ", " : "",
+		    r->claims[i]);
+	}
+}
+
+/* A refusal's cycle and our claims its last waiter waits for, into out. */
+static void
+fill_cycle(struct lock_ctx *ctx, struct lock_outcome *out, const struct claim_decision *cd)
+{
+	const struct record *last, *mine;
+	size_t i, len = 0;
+
+	out->ncycle = cd->ncycle < LOCK_CYCLE_MAX ? cd->ncycle : LOCK_CYCLE_MAX;
+	for (i = 0; i < out->ncycle; i++) {
+		snprintf(out->cycle[i], sizeof(out->cycle[i]), "%s",
+		    ctx->set.h[cd->cycle[i]].session_id);
+		out->cycle_pid[i] = ctx->set.h[cd->cycle[i]].pid;
+	}
+	out->mine[0] = '\0';
+	if (cd->ncycle == 0 || ctx->self < 0)
+		return;
+	last = &ctx->set.h[cd->cycle[cd->ncycle - 1]];
+	mine = &ctx->set.h[ctx->self];
+	if (mine->whole) {
+		snprintf(out->mine, sizeof(out->mine), "the whole workspace");
+		return;
+	}
+	for (i = 0; i < mine->nclaims && len < sizeof(out->mine); i++) {
+		struct claim_need n = { 0, mine->claims[i] };
+		struct record want;
+
+		memset(&want, 0, sizeof(want));
+		want.whole = last->wants.whole;
+		want.claims = last->wants.paths;
+		want.nclaims = last->wants.npaths;
+		if (claim_conflicts(&want, &n))
+			len += (size_t)snprintf(out->mine + len, sizeof(out->mine) - len, "%s%s",
+			    len > 0 ? ", " : "", mine->claims[i]);
+	}
+}
+
+/*
+ * Reads the record and decides about it for ctx's need (claim.h). Returns
+ * the store status (or -1), with ctx->set, dec, st and self filled on
+ * STORE_FOUND, *st on FOUND or CORRUPT, and in out: the decision about the
+ * holder that matters (ours when covered; the blocker; else the first
+ * stale holder in the way, which acquire takes over from) as out->holder,
+ * and the claim verdict as out->claim.
+ */
+static int
+read_decide(struct lock_ctx *ctx, struct lock_outcome *out, struct stat *st)
+{
+	const struct holder *me = &ctx->me;
+	struct claim_need need = { ctx->claim == NULL, ctx->claim };
+	int64_t now_wall = sys.now_wall_ms(), now_boot = sys.now_boot_ms(), since;
+	struct claim_decision cd;
+	int status, pick = -1;
+	size_t i;
+
+	out->have_holder = 0;
+	out->took_over_from_us = 0;
+	out->claim = CLAIM_FREE;
+	out->claims[0] = '\0';
+	ctx->self = -1;
+	status = store_read_set(&ctx->store, &ctx->set, st);
+	if (status != STORE_FOUND) {
+		decide(&out->decision, NULL, me, PROC_UNKNOWN, 0, 0);
+		return status;
+	}
+	ctx->self = record_set_find(&ctx->set, me->session_id);
+	for (i = 0; i < ctx->set.n; i++)
+		if (decide_is_ours(&ctx->set.h[i], me) && ctx->self < 0)
+			ctx->self = (int)i;	/* the same process after /clear */
+	/* The re-entrant path: what we hold covers the need; no other holder is looked at. */
+	if (ctx->self >= 0) {
+		decide_holder(ctx, (size_t)ctx->self, now_wall, now_boot);
+		if (claim_covers(&ctx->set.h[ctx->self], &need)) {
+			out->claim = CLAIM_COVERED;
+			pick = ctx->self;
+			goto picked;
+		}
+	}
+	for (i = 0; i < ctx->set.n; i++)
+		if ((int)i != ctx->self)
+			decide_holder(ctx, i, now_wall, now_boot);
+	since = ctx->wait_since > 0 ? ctx->wait_since : now_wall;
+	claim_decide(&cd, &ctx->set, ctx->st, ctx->self, &need, since);
+	out->claim = cd.verdict;
+	if (cd.verdict == CLAIM_BLOCKED || cd.verdict == CLAIM_DEADLOCK) {
+		pick = cd.blocker;
+		if (pick >= 0)
+			claims_text(out->claims, sizeof(out->claims), &ctx->set.h[pick], &need);
+		else
+			out->queued_ahead = 1;
+		if (cd.verdict == CLAIM_DEADLOCK)
+			fill_cycle(ctx, out, &cd);
+	} else {
+		/* FREE: a stale holder in the way is the one taken over from. */
+		for (i = 0; i < ctx->set.n && pick < 0; i++)
+			if (!ctx->st[i].live && (int)i != ctx->self &&
+			    claim_conflicts(&ctx->set.h[i], &need))
+				pick = (int)i;
+	}
+picked:
+	if (pick < 0) {
+		decide(&out->decision, NULL, me, PROC_UNKNOWN, 0, 0);
+		return status;
+	}
+	out->have_holder = 1;
+	record_bare(&out->holder, &ctx->set.h[pick]);
+	if (out->holder.workspace[0] == '\0')
+		snprintf(out->holder.workspace, sizeof(out->holder.workspace), "%s",
+		    ctx->set.workspace);
+	out->decision = ctx->dec[pick];
 	out->took_over_from_us = out->decision.verdict == VERDICT_HELD &&
-	    strcmp(r->previous.session_id, me->session_id) == 0;
+	    strcmp(out->holder.previous.session_id, me->session_id) == 0;
 	return status;
 }
 
@@ -309,6 +456,7 @@ nest_look(const char *ws, void *arg)
 		return 0;
 	memset(&o, 0, sizeof(o));
 	status = read_decide(&other, &o, NULL);
+	lock_ctx_free(&other);
 	if (status == STORE_ABSENT)
 		return 1;
 	if (status == STORE_FOUND && o.decision.verdict == VERDICT_HELD) {
@@ -360,94 +508,260 @@ nested_held(struct lock_ctx *ctx, struct lock_outcome *out, struct held *h)
 	return n.found;
 }
 
+/* decide() about every holder not decided yet (read_decide stops at a covered need). */
+static void
+decide_all(struct lock_ctx *ctx)
+{
+	int64_t now_wall = sys.now_wall_ms(), now_boot = sys.now_boot_ms();
+	size_t i;
+
+	for (i = 0; i < ctx->set.n; i++)
+		decide_holder(ctx, i, now_wall, now_boot);
+}
+
+/*
+ * The set to write: the live holders of the one read, in their order, with
+ * the waits whose process is gone forgotten and the holders left with
+ * nothing dropped; at self's place (or at the end) *mine, unless NULL.
+ */
+static int
+next_set(struct lock_ctx *ctx, struct record_set *next, const struct record *mine)
+{
+	struct record *r;
+	size_t i;
+
+	memset(next, 0, sizeof(*next));
+	next->schema_version = RECORD_SCHEMA_VERSION;
+	snprintf(next->workspace, sizeof(next->workspace), "%s", ctx->workspace);
+	for (i = 0; i < ctx->set.n; i++) {
+		if ((int)i == ctx->self) {
+			if (mine != NULL && record_set_add(next, mine) == NULL)
+				goto fail;
+			continue;
+		}
+		if (!ctx->st[i].live)
+			continue;
+		r = record_set_add(next, &ctx->set.h[i]);
+		if (r == NULL)
+			goto fail;
+		if (!ctx->st[i].waiting)
+			record_wants_set(r, 0, 0, 0, 0, NULL, 0);
+		if (!r->whole && r->nclaims == 0 && r->wants.pid == 0)
+			record_set_remove(next, next->n - 1);
+	}
+	if (ctx->self < 0 && mine != NULL && record_set_add(next, mine) == NULL)
+		goto fail;
+	return 0;
+fail:
+	record_set_free(next);
+	return -1;
+}
+
+/* Writes next (or removes the record when next is empty) and frees it. */
+static int
+write_next(struct lock_ctx *ctx, struct record_set *next)
+{
+	int rc = next->n == 0 ? store_remove(&ctx->store) : store_write_set(&ctx->store, next);
+
+	record_set_free(next);
+	return rc;
+}
+
+/*
+ * Our holder as it will be written: renewed for lease_ms (from base, our
+ * holder as read, or new), holding what it held and the need, waiting for
+ * nothing. The caller frees it (record_free).
+ */
+static int
+make_mine(struct record *mine, struct lock_ctx *ctx, int64_t lease_ms, const struct record *base)
+{
+	struct claim_need need = { ctx->claim == NULL, ctx->claim };
+	size_t i;
+
+	if (base != NULL) {
+		if (record_copy(mine, base) != 0)
+			return -1;
+		make_record(mine, ctx, lease_ms, mine);
+	} else {
+		make_record(mine, ctx, lease_ms, NULL);
+		mine->whole = 0;
+		mine->nclaims = 0;
+		mine->claims = NULL;
+		memset(&mine->wants, 0, sizeof(mine->wants));
+	}
+	record_wants_set(mine, 0, 0, 0, 0, NULL, 0);
+	if (claim_covers(mine, &need))
+		return 0;
+	if (need.whole) {
+		/* The whole workspace covers every claim. */
+		mine->whole = 1;
+		for (i = 0; i < mine->nclaims; i++)
+			free(mine->claims[i]);
+		mine->nclaims = 0;
+		return 0;
+	}
+	/* A directory claim covers the claims below it. */
+	for (i = 0; i < mine->nclaims; ) {
+		if (claim_overlaps(need.path, mine->claims[i])) {
+			free(mine->claims[i]);
+			mine->claims[i] = mine->claims[--mine->nclaims];
+		} else {
+			i++;
+		}
+	}
+	if (record_claim_add(mine, need.path) != 0) {
+		record_free(mine);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A blocked caller that waits in the "paths" scope says what it waits for,
+ * in its holder (a new one, holding nothing, when it has none). Written
+ * only when it changes: a wait polls.
+ */
+static int
+record_wait(struct lock_ctx *ctx)
+{
+	const char *path = ctx->claim;
+	struct record_set next;
+	struct record mine;
+	uint64_t start = 0;
+	int rc;
+
+	if (ctx->self >= 0) {
+		const struct record_wants *w = &ctx->set.h[ctx->self].wants;
+
+		if (w->pid == getpid() && w->whole == (ctx->claim == NULL) &&
+		    (ctx->claim == NULL || (w->npaths == 1 && strcmp(w->paths[0], path) == 0)))
+			return 0;
+		if (record_copy(&mine, &ctx->set.h[ctx->self]) != 0)
+			return -1;
+	} else {
+		make_record(&mine, ctx, ctx->ttl_ms, NULL);
+		mine.whole = 0;
+		mine.nclaims = 0;
+		mine.claims = NULL;
+		memset(&mine.wants, 0, sizeof(mine.wants));
+	}
+	{
+		struct proc_stat ps;
+
+		if (proc_stat_read(&ps, getpid()) == 0)
+			start = ps.start;
+	}
+	rc = record_wants_set(&mine, getpid(), start, ctx->wait_since, ctx->claim == NULL,
+	    &path, ctx->claim == NULL ? 0 : 1);
+	if (rc == 0)
+		rc = next_set(ctx, &next, &mine);
+	record_free(&mine);
+	return rc == 0 ? write_next(ctx, &next) : -1;
+}
+
 /* Phase 2 of acquire: under the mutex, re-read, decide again, act. */
 static int
 acquire_decided(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out,
     struct held *h)
 {
-	struct record next;
+	struct record_set next;
+	struct record mine;
 	struct queue q;
 	struct stat st;
-	int status = read_decide(ctx, out, &st);
+	int status = read_decide(ctx, out, &st), newcomer, rc;
 
 	q.n = 0;
-	if ((status == STORE_ABSENT || (status == STORE_CORRUPT && corrupt_is_old(ctx, &st)) ||
-	    (status == STORE_FOUND && (out->decision.verdict == VERDICT_STALE_DEAD ||
-	    out->decision.verdict == VERDICT_STALE_EXPIRED)))) {
-		if (!queue_allows(ctx, out, &q))
-			return 0;
-		if (nested_held(ctx, out, h)) {
-			if (ctx->waiting)
+	if (status == STORE_CORRUPT && corrupt_is_old(ctx, &st)) {
+		if ((!ctx->paths && !queue_allows(ctx, out, &q)) || nested_held(ctx, out, h)) {
+			if (ctx->waiting && !ctx->paths)
 				queue_join(&q, &ctx->store, ctx->me.session_id);
 			return 0;
 		}
-	}
-	if (status == STORE_CORRUPT && corrupt_is_old(ctx, &st)) {
-		memset(&next, 0, sizeof(next));
-		make_record(&next, ctx, lease_ms, NULL);
-		snprintf(next.previous.session_id, sizeof(next.previous.session_id), "(corrupt record)");
-		snprintf(next.previous.reason, sizeof(next.previous.reason), "corrupt record");
-		next.previous.at = next.acquired_at;
-		if (store_write(&ctx->store, &next) != 0)
+		record_set_free(&ctx->set);
+		ctx->self = -1;
+		if (make_mine(&mine, ctx, lease_ms, NULL) != 0)
+			return -1;
+		snprintf(mine.previous.session_id, sizeof(mine.previous.session_id), "(corrupt record)");
+		snprintf(mine.previous.reason, sizeof(mine.previous.reason), "corrupt record");
+		mine.previous.at = mine.acquired_at;
+		rc = next_set(ctx, &next, &mine);
+		record_bare(&out->holder, &mine);
+		record_free(&mine);
+		if (rc != 0 || write_next(ctx, &next) != 0)
 			return -1;
 		queue_taken(ctx, &q);
 		out->action = LOCK_TOOK_OVER;
-		out->holder = next;
 		out->have_holder = 1;
 		return 0;
 	}
 	if (status < 0 || (status != STORE_ABSENT && status != STORE_FOUND))
 		return status < 0 ? -1 : unusable(status);
-	if (status == STORE_ABSENT) {
-		make_record(&next, ctx, lease_ms, NULL);
-		if (store_write(&ctx->store, &next) != 0)
-			return -1;
-		queue_taken(ctx, &q);
-		out->action = LOCK_ACQUIRED;
-		out->holder = next;
-		out->have_holder = 1;
-		return 0;
-	}
-	switch (out->decision.verdict) {
-	case VERDICT_OURS:
+
+	switch (out->claim) {
+	case CLAIM_COVERED:
 		out->action = LOCK_RENEWED;
-		if (!needs_write(ctx, &out->holder, lease_ms))
+		if (!needs_write(ctx, &ctx->set.h[ctx->self], lease_ms) &&
+		    ctx->set.h[ctx->self].wants.pid == 0)
 			return 0;
-		make_record(&next, ctx, lease_ms, &out->holder);
-		if (store_write(&ctx->store, &next) != 0)
-			return -1;
-		out->holder = next;
+		break;
+	case CLAIM_DEADLOCK:
+		out->action = LOCK_REFUSED;
 		return 0;
-	case VERDICT_HELD:
+	case CLAIM_BLOCKED:
 		out->action = LOCK_BLOCKED;
+		if (ctx->waiting && ctx->paths)
+			return record_wait(ctx);
 		if (ctx->waiting) {
 			queue_load(&q, &ctx->store);
 			queue_join(&q, &ctx->store, ctx->me.session_id);
 		}
 		return 0;
-	case VERDICT_STALE_DEAD:
-	case VERDICT_STALE_EXPIRED:
-		out->previous = out->holder;
-		out->have_previous = 1;
-		make_record(&next, ctx, lease_ms, NULL);
-		snprintf(next.previous.session_id, sizeof(next.previous.session_id), "%s",
-		    out->previous.session_id);
-		next.previous.pid = out->previous.pid;
-		snprintf(next.previous.host, sizeof(next.previous.host), "%s", out->previous.host);
-		snprintf(next.previous.reason, sizeof(next.previous.reason), "%s",
-		    out->decision.verdict == VERDICT_STALE_DEAD ? "dead" : "lease ended");
-		next.previous.idle_ms = out->decision.idle_ms;
-		next.previous.at = next.acquired_at;
-		if (store_write(&ctx->store, &next) != 0)
-			return -1;
-		queue_taken(ctx, &q);
-		out->action = LOCK_TOOK_OVER;
-		out->holder = next;
-		return 0;
-	case VERDICT_FREE:
+	case CLAIM_FREE:
+		newcomer = ctx->self < 0;
+		if ((!ctx->paths && !queue_allows(ctx, out, &q)) ||
+		    (newcomer && nested_held(ctx, out, h))) {
+			if (ctx->waiting && !ctx->paths && out->nested_ws[0] != '\0')
+				queue_join(&q, &ctx->store, ctx->me.session_id);
+			if (ctx->waiting && ctx->paths)
+				return record_wait(ctx);
+			return 0;
+		}
+		if (out->have_holder) {
+			/* A stale holder was in the way: we take over from it. */
+			record_bare(&out->previous, &out->holder);
+			out->have_previous = 1;
+		}
+		out->action = out->have_previous ? LOCK_TOOK_OVER : newcomer ? LOCK_ACQUIRED :
+		    LOCK_CLAIMED;
 		break;
 	}
-	return err_set("cannot decide about '%s'", ctx->store.record_path);
+	if (status == STORE_FOUND && out->action != LOCK_RENEWED)
+		decide_all(ctx);
+	if (make_mine(&mine, ctx, lease_ms, ctx->self >= 0 ? &ctx->set.h[ctx->self] : NULL) != 0)
+		return -1;
+	if (out->have_previous && ctx->self < 0) {
+		snprintf(mine.previous.session_id, sizeof(mine.previous.session_id), "%s",
+		    out->previous.session_id);
+		mine.previous.pid = out->previous.pid;
+		snprintf(mine.previous.host, sizeof(mine.previous.host), "%s", out->previous.host);
+		snprintf(mine.previous.reason, sizeof(mine.previous.reason), "%s",
+		    out->decision.verdict == VERDICT_STALE_DEAD ? "dead" : "lease ended");
+		mine.previous.idle_ms = out->decision.idle_ms;
+		mine.previous.at = mine.renewed_at;
+	}
+	rc = status == STORE_FOUND ? next_set(ctx, &next, &mine) : 0;
+	if (status != STORE_FOUND) {
+		memset(&next, 0, sizeof(next));
+		snprintf(next.workspace, sizeof(next.workspace), "%s", ctx->workspace);
+		rc = record_set_add(&next, &mine) != NULL ? 0 : -1;
+	}
+	record_bare(&out->holder, &mine);
+	out->have_holder = 1;
+	record_free(&mine);
+	if (rc != 0 || write_next(ctx, &next) != 0)
+		return -1;
+	queue_taken(ctx, &q);
+	return 0;
 }
 
 /*
@@ -484,13 +798,19 @@ lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 		return -1;
 	if (status == STORE_CORRUPT && !corrupt_is_old(ctx, &st))
 		return unusable(status);
-	if (status == STORE_FOUND && out->decision.verdict == VERDICT_HELD && !ctx->waiting) {
+	if (status == STORE_FOUND && out->claim == CLAIM_DEADLOCK) {
+		out->action = LOCK_REFUSED;
+		log_block(ctx, out);
+		return 0;
+	}
+	if (status == STORE_FOUND && out->claim == CLAIM_BLOCKED && !ctx->waiting) {
 		out->action = LOCK_BLOCKED;
 		log_block(ctx, out);
 		return 0;
 	}
-	if (status == STORE_FOUND && out->decision.verdict == VERDICT_OURS &&
-	    !needs_write(ctx, &out->holder, lease_ms)) {
+	if (status == STORE_FOUND && out->claim == CLAIM_COVERED &&
+	    !needs_write(ctx, &ctx->set.h[ctx->self], lease_ms) &&
+	    ctx->set.h[ctx->self].wants.pid == 0) {
 		out->action = LOCK_RENEWED;
 		return 0;
 	}
@@ -519,10 +839,12 @@ lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 	if (rc != 0)
 		return -1;
 	if (out->action == LOCK_ACQUIRED)
-		log_event(ctx, out, "acquire", NULL);
+		log_event(ctx, out, "acquire", ctx->claim);
+	else if (out->action == LOCK_CLAIMED)
+		log_event(ctx, out, "claim", ctx->claim);
 	else if (out->action == LOCK_TOOK_OVER)
 		log_event(ctx, out, "takeover", out->holder.previous.reason);
-	else if (out->action == LOCK_BLOCKED)
+	else if (out->action == LOCK_BLOCKED || out->action == LOCK_REFUSED)
 		log_block(ctx, out);
 	return 0;
 }
@@ -535,10 +857,13 @@ lock_acquire_wait(struct lock_ctx *ctx, int64_t lease_ms, int64_t wait_ms,
 	unsigned seed = (unsigned)getpid();
 
 	ctx->waiting = wait_ms > 0;
+	ctx->wait_since = ctx->waiting ? sys.now_wall_ms() : 0;
 	for (;;) {
 		if (lock_acquire(ctx, lease_ms, out) != 0)
 			return -1;
 		left = deadline - sys.now_boot_ms();
+		if (out->action == LOCK_REFUSED && ctx->waiting)
+			lock_queue_leave(ctx);	/* a wait recorded before the cycle closed */
 		if (out->action != LOCK_BLOCKED && out->action != LOCK_BUSY)
 			return 0;
 		if (left <= 0) {
@@ -586,54 +911,137 @@ lock_waiters_notice(struct lock_ctx *ctx, struct queue_entry *out, size_t max)
 int
 lock_queue_leave(struct lock_ctx *ctx)
 {
+	struct lock_outcome o;
+	struct record_set next;
+	struct record mine;
 	struct queue q;
-	int rc;
+	int rc = 0;
 
 	if (store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS) != 0)
 		return -1;
-	queue_load(&q, &ctx->store);
-	rc = queue_leave(&q, &ctx->store, ctx->me.session_id);
+	if (!ctx->paths) {
+		queue_load(&q, &ctx->store);
+		rc = queue_leave(&q, &ctx->store, ctx->me.session_id);
+		store_unlock(&ctx->store);
+		return rc;
+	}
+	/* The "paths" scope waits in the record: forget our wants (and us, if that was all). */
+	memset(&o, 0, sizeof(o));
+	if (read_decide(ctx, &o, NULL) == STORE_FOUND && ctx->self >= 0 &&
+	    ctx->set.h[ctx->self].wants.pid == getpid()) {
+		decide_all(ctx);
+		rc = record_copy(&mine, &ctx->set.h[ctx->self]);
+		if (rc == 0) {
+			record_wants_set(&mine, 0, 0, 0, 0, NULL, 0);
+			rc = next_set(ctx, &next, !mine.whole && mine.nclaims == 0 ? NULL : &mine);
+			record_free(&mine);
+		}
+		if (rc == 0)
+			rc = write_next(ctx, &next);
+	}
 	store_unlock(&ctx->store);
 	return rc;
+}
+
+/*
+ * A renewal rewrites the others as they are, without looking up their
+ * processes (that is for acquisitions and sweeps).
+ */
+static void
+keep_others(struct lock_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->set.n; i++) {
+		if ((int)i == ctx->self)
+			continue;
+		ctx->st[i].live = 1;
+		ctx->st[i].waiting = ctx->set.h[i].wants.pid != 0;
+	}
+}
+
+/*
+ * Reads the record for refresh and release, which care only about our own
+ * holder: no other holder's process is looked up. out->holder is ours; or,
+ * when we have none, the one that took over from us, else the first.
+ */
+static int
+read_self(struct lock_ctx *ctx, struct lock_outcome *out)
+{
+	int64_t now_wall = sys.now_wall_ms(), now_boot = sys.now_boot_ms();
+	int status, pick;
+	size_t i;
+
+	out->have_holder = 0;
+	out->took_over_from_us = 0;
+	ctx->self = -1;
+	status = store_read_set(&ctx->store, &ctx->set, NULL);
+	if (status != STORE_FOUND) {
+		decide(&out->decision, NULL, &ctx->me, PROC_UNKNOWN, 0, 0);
+		return status;
+	}
+	for (i = 0; i < ctx->set.n && ctx->self < 0; i++)
+		if (decide_is_ours(&ctx->set.h[i], &ctx->me))
+			ctx->self = (int)i;
+	pick = ctx->self;
+	for (i = 0; i < ctx->set.n && pick < 0; i++)
+		if (strcmp(ctx->set.h[i].previous.session_id, ctx->me.session_id) == 0) {
+			pick = (int)i;
+			out->took_over_from_us = 1;
+		}
+	if (pick < 0)
+		pick = 0;
+	decide_holder(ctx, (size_t)pick, now_wall, now_boot);
+	out->have_holder = 1;
+	record_bare(&out->holder, &ctx->set.h[pick]);
+	if (out->holder.workspace[0] == '\0')
+		snprintf(out->holder.workspace, sizeof(out->holder.workspace), "%s",
+		    ctx->set.workspace);
+	out->decision = ctx->dec[pick];
+	return status;
 }
 
 int
 lock_refresh(struct lock_ctx *ctx, struct lock_outcome *out)
 {
-	struct record next;
+	struct record_set next;
+	struct record mine;
 	int status, rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	status = read_decide(ctx, out, NULL);
+	status = read_self(ctx, out);
 	if (status < 0 || (status != STORE_ABSENT && status != STORE_FOUND))
 		return status < 0 ? -1 : unusable(status);
 	if (status == STORE_ABSENT) {
 		out->action = LOCK_ABSENT;
 		return 0;
 	}
-	if (out->decision.verdict != VERDICT_OURS) {
+	if (ctx->self < 0) {
 		out->action = LOCK_NOT_OURS;
-		out->took_over_from_us = strcmp(out->holder.previous.session_id,
-		    ctx->me.session_id) == 0;
 		return 0;
 	}
 	out->action = LOCK_RENEWED;
-	if (!needs_write(ctx, &out->holder, ctx->ttl_ms))
+	if (!needs_write(ctx, &ctx->set.h[ctx->self], ctx->ttl_ms))
 		return 0;
 	sys_step("decided");
 
 	if (store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS) != 0)
 		return -1;
-	status = read_decide(ctx, out, NULL);
-	if (status == STORE_FOUND && out->decision.verdict == VERDICT_OURS) {
-		make_record(&next, ctx, ctx->ttl_ms, &out->holder);
-		rc = store_write(&ctx->store, &next);
-		out->holder = next;
+	status = read_self(ctx, out);
+	if (status == STORE_FOUND && ctx->self >= 0) {
+		keep_others(ctx);
+		rc = record_copy(&mine, &ctx->set.h[ctx->self]);
+		if (rc == 0) {
+			make_record(&mine, ctx, ctx->ttl_ms, &mine);
+			rc = next_set(ctx, &next, &mine);
+			record_bare(&out->holder, &mine);
+			record_free(&mine);
+		}
+		if (rc == 0)
+			rc = write_next(ctx, &next);
 		out->action = LOCK_RENEWED;
 	} else if (status == STORE_FOUND) {
 		out->action = LOCK_NOT_OURS;
-		out->took_over_from_us = strcmp(out->holder.previous.session_id,
-		    ctx->me.session_id) == 0;
 	} else if (status == STORE_ABSENT) {
 		out->action = LOCK_ABSENT;
 	} else {
@@ -643,41 +1051,136 @@ lock_refresh(struct lock_ctx *ctx, struct lock_outcome *out)
 	return rc;
 }
 
+/* Which holders a removal drops (release, sweep, break). */
+enum drop {
+	DROP_OURS,	/* release: ours */
+	DROP_DEAD,	/* sweep: those whose process is gone (and an old corrupt record) */
+	DROP_STALE,	/* `release`: dead, lease ended, or ours (and any corrupt record) */
+	DROP_ALL,	/* `release --force`: everything, whatever it is */
+};
+
+static int
+drops(enum drop how, enum verdict v)
+{
+	switch (how) {
+	case DROP_OURS:
+		return v == VERDICT_OURS;
+	case DROP_DEAD:
+		return v == VERDICT_STALE_DEAD;
+	case DROP_STALE:
+		return v == VERDICT_STALE_DEAD || v == VERDICT_STALE_EXPIRED || v == VERDICT_OURS;
+	case DROP_ALL:
+		return 1;
+	}
+	return 0;
+}
+
+/* May the record, found corrupt (or newer), be removed whole? */
+static int
+drops_file(const struct lock_ctx *ctx, enum drop how, int status, const struct stat *st)
+{
+	if (how == DROP_ALL)
+		return status == STORE_CORRUPT || status == STORE_NEWER;
+	if (how == DROP_DEAD)
+		return status == STORE_CORRUPT && corrupt_is_old(ctx, st);
+	return how == DROP_STALE && status == STORE_CORRUPT;
+}
+
 /*
- * Removes the record under the mutex if accept() says so about the fresh
- * read. Shared by release, sweep and break.
+ * The holder an outcome names when nothing was dropped: another live one
+ * first, else ours, else the first.
+ */
+static void
+name_holder(struct lock_ctx *ctx, struct lock_outcome *out)
+{
+	int pick = -1;
+	size_t i;
+
+	for (i = 0; i < ctx->set.n && pick < 0; i++)
+		if (ctx->dec[i].verdict == VERDICT_HELD)
+			pick = (int)i;
+	if (pick < 0)
+		pick = ctx->self >= 0 ? ctx->self : 0;
+	out->have_holder = ctx->set.n > 0;
+	if (!out->have_holder) {
+		decide(&out->decision, NULL, &ctx->me, PROC_UNKNOWN, 0, 0);
+		return;
+	}
+	record_bare(&out->holder, &ctx->set.h[pick]);
+	if (out->holder.workspace[0] == '\0')
+		snprintf(out->holder.workspace, sizeof(out->holder.workspace), "%s",
+		    ctx->set.workspace);
+	out->decision = ctx->dec[pick];
+}
+
+/*
+ * Under the mutex: reads the record again, decides about every holder, and
+ * drops those `how` says (removing the record when none is left, or when it
+ * is corrupt and may go). Shared by release, sweep and break.
  */
 static int
-remove_if(struct lock_ctx *ctx, struct lock_outcome *out,
-    int (*accept)(const struct lock_ctx *, const struct lock_outcome *, int status,
-	const struct stat *), const char *event, int force)
+remove_if(struct lock_ctx *ctx, struct lock_outcome *out, enum drop how, const char *event)
 {
+	struct record_set next;
 	struct stat st;
-	int status, rc = 0;
+	int status, rc = 0, first = -1;
+	size_t i;
 
 	if (store_lock(&ctx->store, LOCK_MUTEX_TIMEOUT_MS) != 0)
 		return -1;
-	status = read_decide(ctx, out, &st);
-	if (status < 0) {
+	status = store_read_set(&ctx->store, &ctx->set, &st);
+	ctx->self = -1;
+	if (status == STORE_FOUND) {
+		for (i = 0; i < ctx->set.n && ctx->self < 0; i++)
+			if (decide_is_ours(&ctx->set.h[i], &ctx->me))
+				ctx->self = (int)i;
+		decide_all(ctx);
+		for (i = 0; i < ctx->set.n; i++) {
+			if (drops(how, ctx->dec[i].verdict)) {
+				if (first < 0)
+					first = (int)i;
+				ctx->st[i].live = 0;	/* next_set() leaves it out */
+			} else {
+				ctx->st[i].live = 1;
+				ctx->st[i].waiting = ctx->st[i].waiting ||
+				    ctx->set.h[i].wants.pid != 0;
+			}
+		}
+	}
+	if (status < 0 || status == STORE_UNSAFE) {
 		rc = -1;
 	} else if (status == STORE_ABSENT) {
 		out->action = LOCK_ABSENT;
-	} else if (status == STORE_UNSAFE) {
-		rc = -1;
-	} else if (accept(ctx, out, status, &st) || (force && status != STORE_FOUND)) {
-		rc = store_remove(&ctx->store);
-		if (rc == 0) {
+		decide(&out->decision, NULL, &ctx->me, PROC_UNKNOWN, 0, 0);
+	} else if (status != STORE_FOUND) {
+		if (drops_file(ctx, how, status, &st)) {
+			rc = store_remove(&ctx->store);
 			out->action = LOCK_RELEASED;
-			out->previous = out->holder;
-			out->have_previous = out->have_holder;
 			out->have_holder = 0;
+		} else {
+			rc = unusable(status);
 		}
-	} else if (status == STORE_FOUND) {
+	} else if (first >= 0) {
+		struct record *keep = ctx->self >= 0 && ctx->st[ctx->self].live ?
+		    &ctx->set.h[ctx->self] : NULL;
+
+		record_bare(&out->previous, &ctx->set.h[first]);
+		if (out->previous.workspace[0] == '\0')
+			snprintf(out->previous.workspace, sizeof(out->previous.workspace), "%s",
+			    ctx->set.workspace);
+		out->have_previous = 1;
+		out->decision = ctx->dec[first];
+		rc = next_set(ctx, &next, keep);
+		if (rc == 0)
+			rc = write_next(ctx, &next);
+		if (rc == 0)
+			out->action = LOCK_RELEASED;
+		out->have_holder = 0;
+	} else {
+		name_holder(ctx, out);
 		out->action = out->decision.verdict == VERDICT_OURS ||
 		    out->decision.verdict == VERDICT_HELD ||
 		    out->decision.verdict == VERDICT_STALE_EXPIRED ? LOCK_LEFT : LOCK_NOT_OURS;
-	} else {
-		rc = unusable(status);
 	}
 	store_sweep_temp(&ctx->store);
 	store_unlock(&ctx->store);
@@ -687,65 +1190,25 @@ remove_if(struct lock_ctx *ctx, struct lock_outcome *out,
 	return rc;
 }
 
-static int
-accept_ours(const struct lock_ctx *ctx, const struct lock_outcome *out, int status,
-    const struct stat *st)
-{
-	(void)ctx;
-	(void)st;
-	return status == STORE_FOUND && out->decision.verdict == VERDICT_OURS;
-}
-
-static int
-accept_dead(const struct lock_ctx *ctx, const struct lock_outcome *out, int status,
-    const struct stat *st)
-{
-	if (status == STORE_CORRUPT)
-		return corrupt_is_old(ctx, st);
-	return status == STORE_FOUND && out->decision.verdict == VERDICT_STALE_DEAD;
-}
-
-static int
-accept_stale(const struct lock_ctx *ctx, const struct lock_outcome *out, int status,
-    const struct stat *st)
-{
-	(void)ctx;
-	(void)st;
-	return status == STORE_CORRUPT || (status == STORE_FOUND &&
-	    (out->decision.verdict == VERDICT_STALE_DEAD ||
-	    out->decision.verdict == VERDICT_STALE_EXPIRED ||
-	    out->decision.verdict == VERDICT_OURS));
-}
-
-static int
-accept_any(const struct lock_ctx *ctx, const struct lock_outcome *out, int status,
-    const struct stat *st)
-{
-	(void)ctx;
-	(void)out;
-	(void)st;
-	return status == STORE_FOUND || status == STORE_CORRUPT || status == STORE_NEWER;
-}
-
 int
 lock_release(struct lock_ctx *ctx, struct lock_outcome *out)
 {
 	int status;
 
 	memset(out, 0, sizeof(*out));
-	status = read_decide(ctx, out, NULL);
+	status = read_self(ctx, out);
 	if (status == STORE_ABSENT) {
 		out->action = LOCK_ABSENT;
 		return 0;
 	}
-	if (status == STORE_FOUND && out->decision.verdict != VERDICT_OURS) {
+	if (status == STORE_FOUND && ctx->self < 0) {
 		out->action = LOCK_NOT_OURS;
 		return 0;
 	}
 	if (status != STORE_FOUND)
 		return status < 0 ? -1 : unusable(status);
 	sys_step("decided");
-	if (remove_if(ctx, out, accept_ours, "release", 0) != 0)
+	if (remove_if(ctx, out, DROP_OURS, "release") != 0)
 		return -1;
 	if (out->action == LOCK_LEFT)
 		out->action = LOCK_NOT_OURS;
@@ -756,32 +1219,45 @@ int
 lock_sweep(struct lock_ctx *ctx, struct lock_outcome *out)
 {
 	struct stat st;
-	int status;
+	int status, dead = 0;
+	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	status = read_decide(ctx, out, &st);
+	status = store_read_set(&ctx->store, &ctx->set, &st);
+	ctx->self = -1;
 	if (status == STORE_ABSENT) {
 		out->action = LOCK_ABSENT;
+		decide(&out->decision, NULL, &ctx->me, PROC_UNKNOWN, 0, 0);
 		return 0;
 	}
 	if (status < 0 || status == STORE_UNSAFE || status == STORE_NEWER)
 		return -1;
-	if (!accept_dead(ctx, out, status, &st)) {
-		if (status == STORE_CORRUPT)
+	if (status == STORE_CORRUPT) {
+		if (!corrupt_is_old(ctx, &st))
 			return unusable(status);
-		out->action = LOCK_LEFT;
-		return 0;
+	} else {
+		for (i = 0; i < ctx->set.n; i++)
+			if (decide_is_ours(&ctx->set.h[i], &ctx->me) && ctx->self < 0)
+				ctx->self = (int)i;
+		decide_all(ctx);
+		for (i = 0; i < ctx->set.n; i++)
+			dead |= ctx->dec[i].verdict == VERDICT_STALE_DEAD;
+		if (!dead) {
+			name_holder(ctx, out);
+			out->action = LOCK_LEFT;
+			return 0;
+		}
 	}
 	sys_step("decided");
-	return remove_if(ctx, out, accept_dead, "clear", 0);
+	return remove_if(ctx, out, DROP_DEAD, "clear");
 }
 
 int
 lock_break(struct lock_ctx *ctx, int force, struct lock_outcome *out)
 {
 	memset(out, 0, sizeof(*out));
-	return remove_if(ctx, out, force ? accept_any : accept_stale,
-	    force ? "force-release" : "release", force);
+	return remove_if(ctx, out, force ? DROP_ALL : DROP_STALE,
+	    force ? "force-release" : "release");
 }
 
 int
@@ -797,6 +1273,7 @@ lock_inspect(struct lock_ctx *ctx, struct lock_outcome *out)
 	}
 	if (status != STORE_FOUND)
 		return -1;
+	decide_all(ctx);
 	out->action = out->decision.verdict == VERDICT_HELD ? LOCK_BLOCKED : LOCK_LEFT;
 	return 0;
 }

@@ -34,6 +34,7 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "claim.h"
 #include "config.h"
 #include "decide.h"
 #include "record.h"
@@ -70,10 +71,35 @@ struct lock_ctx {
 	int busy_background;
 	const char *done_id;
 	int done_background;
+	/*
+	 * What acquire needs (claim.h): the whole workspace (claim NULL, the
+	 * only need in the "workspace" scope) or a claim on a resolved path.
+	 * In the "paths" scope (paths set) a wait is recorded in the record as
+	 * the holder's wants, rather than in the waiters' queue, so that it
+	 * holds back only those who need what it waits for, and so that a wait
+	 * that would close a cycle can be seen and refused.
+	 */
+	const char *claim;
+	int paths;
+	int64_t wait_since;	/* epoch ms when this wait began (0: not waiting) */
+	/*
+	 * The record as last read by an operation: every holder, what decide()
+	 * said about each, and which are live (for people's tools and the
+	 * hooks' messages). Owned; lock_ctx_free() frees it.
+	 */
+	struct record_set set;
+	struct decision dec[RECORD_MAX_HOLDERS];
+	struct claim_state st[RECORD_MAX_HOLDERS];
+	int self;		/* our holder in set, or -1 */
 };
+
+/* The most holders a refusal names, and the longest list of paths a message carries. */
+#define LOCK_CYCLE_MAX 4
+#define LOCK_PATHS_TEXT 1024
 
 enum lock_action {
 	LOCK_ACQUIRED,		/* was free; now ours */
+	LOCK_CLAIMED,		/* a holder of claims added one (claim.h) */
 	LOCK_TOOK_OVER,		/* was stale; now ours (outcome.previous says whose) */
 	LOCK_RENEWED,		/* was ours; renewed (or fresh enough to leave) */
 	LOCK_BLOCKED,		/* held by another live holder (outcome.holder) */
@@ -81,6 +107,8 @@ enum lock_action {
 	LOCK_NOT_OURS,		/* refresh/release: someone else's; left alone */
 	LOCK_ABSENT,		/* refresh/release: there was no lock */
 	LOCK_LEFT,		/* sweep: a live holder's lock, left alone */
+	LOCK_REFUSED,		/* acquire: blocked, and waiting would close a cycle
+				 * (claim.h): refused at once; outcome.cycle */
 	LOCK_BUSY,		/* acquire: another process kept the mutex for the
 				 * whole wait, changing the lock right now; nothing
 				 * was decided (err_last() says so): retry */
@@ -89,6 +117,7 @@ enum lock_action {
 struct lock_outcome {
 	enum lock_action action;
 	struct decision decision;	/* about the record found */
+	enum claim_verdict claim;	/* about the need (claim.h) */
 	int have_holder;
 	struct record holder;		/* the record after the operation, or the blocker */
 	int have_previous;
@@ -98,6 +127,20 @@ struct lock_outcome {
 	char nested_ws[PATH_MAX];	/* BLOCKED by the holder of this workspace, which
 					   contains ours or lies inside it (held.h) */
 	char note[256];			/* a warning worth showing (log write failed, ...) */
+	/*
+	 * BLOCKED or REFUSED by a holder of claims: those of its claims that
+	 * are in the way, as "p1, p2" ("" when it has the whole workspace).
+	 */
+	char claims[LOCK_PATHS_TEXT];
+	/*
+	 * REFUSED: the sessions on the cycle, starting with the blocker, each
+	 * waiting for the next, the last one waiting for us; and our claims
+	 * that the last one waits for.
+	 */
+	size_t ncycle;
+	char cycle[LOCK_CYCLE_MAX][RECORD_SESSION_LEN + 1];
+	pid_t cycle_pid[LOCK_CYCLE_MAX];
+	char mine[LOCK_PATHS_TEXT];
 };
 
 /*
@@ -113,6 +156,9 @@ int lock_ctx_init(struct lock_ctx *ctx, const char *dir, const char *workspace,
 /* Like lock_ctx_init(), for a caller whose identity is already known. */
 int lock_ctx_init_as(struct lock_ctx *ctx, const char *dir, const char *workspace,
     const struct holder *me, int64_t ttl_ms);
+
+/* Frees what ctx owns (the record last read). ctx may be used again. */
+void lock_ctx_free(struct lock_ctx *ctx);
 
 /*
  * Takes or renews the lock for a lease of lease_ms (>= ttl_ms: longer for a

@@ -175,7 +175,7 @@ store_unlock(struct store *s)
 }
 
 int
-store_read_path(const char *path, struct record *out, struct stat *stp)
+store_read_path_set(const char *path, struct record_set *out, struct stat *stp)
 {
 	char *buf = NULL;
 	struct stat st;
@@ -233,7 +233,7 @@ store_read_path(const char *path, struct record *out, struct stat *stp)
 		len += (size_t)n;
 	}
 	sys_step("record-read");
-	if (record_parse(out, buf, len, &newer) != 0) {
+	if (record_set_parse(out, buf, len, &newer) != 0) {
 		char why[512];
 
 		snprintf(why, sizeof(why), "%s", err_last());
@@ -250,18 +250,54 @@ out:
 }
 
 int
+store_read_path(const char *path, struct record *out, struct stat *st)
+{
+	struct record_set set = RECORD_SET_INIT;
+	int rc = store_read_path_set(path, &set, st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == STORE_FOUND) {
+		/* The first holder, with the set's schema and workspace. */
+		record_bare(out, &set.h[0]);
+		out->schema_version = set.schema_version;
+		snprintf(out->workspace, sizeof(out->workspace), "%s", set.workspace);
+	}
+	record_set_free(&set);
+	return rc;
+}
+
+int
 store_read(const struct store *s, struct record *out, struct stat *st)
 {
 	return store_read_path(s->record_path, out, st);
 }
 
 int
+store_read_set(const struct store *s, struct record_set *out, struct stat *st)
+{
+	return store_read_path_set(s->record_path, out, st);
+}
+
+static int write_text(const struct store *s, char *text);
+
+int
 store_write(const struct store *s, const struct record *r)
 {
-	char *text;
+	return write_text(s, record_format(r));
+}
+
+int
+store_write_set(const struct store *s, const struct record_set *set)
+{
+	return write_text(s, record_set_format(set));
+}
+
+/* Replaces the record with text (malloc()ed, freed here; NULL: err_last() says why). */
+static int
+write_text(const struct store *s, char *text)
+{
 	int fd = -1, rc = -1;
 
-	text = record_format(r);
 	if (text == NULL)
 		return -1;
 	/*

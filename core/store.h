@@ -89,12 +89,20 @@ int store_lock(struct store *s, int64_t timeout_ms);
 void store_unlock(struct store *s);
 
 /*
- * Reads the record. Returns an enum store_read_status; STORE_CORRUPT,
+ * Reads the record (of a schema-2 record, its first holder). Returns an enum store_read_status; STORE_CORRUPT,
  * STORE_NEWER and STORE_UNSAFE leave a message in err_last(). When st is
  * not NULL it receives the file's status (for its mtime) on FOUND and
  * CORRUPT. Returns -1 on an I/O error (err_set).
  */
 int store_read(const struct store *s, struct record *out, struct stat *st);
+
+/*
+ * Reads the record as the set of its holders (record.h: a schema-1 record
+ * is a set of one). Same return values as store_read(); out is freed and
+ * refilled (empty unless FOUND).
+ */
+int store_read_set(const struct store *s, struct record_set *out, struct stat *st);
+int store_read_path_set(const char *path, struct record_set *out, struct stat *st);
 
 /*
  * Reads a record file by path, with the same checks (for tools that list
@@ -108,6 +116,9 @@ int store_read_path(const char *path, struct record *out, struct stat *st);
  * temporary file removed.
  */
 int store_write(const struct store *s, const struct record *r);
+
+/* Replaces the record with the set (record_set_format), as store_write(). */
+int store_write_set(const struct store *s, const struct record_set *set);
 
 /*
  * Replaces the small file path with len bytes of buf through the temporary
