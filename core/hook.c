@@ -84,6 +84,8 @@ block_reply(struct hook_env *env, const struct lock_outcome *o, const char *ws)
 		.lock_cmd = cmd,
 		.skill = env->skill,
 		.wait_ws = env->workspace,
+		.paths = env->cfg.scope_paths,
+		.claims = o->claims,
 	};
 
 	/* Nested with ours: wait for our own, which waits for it. Unrelated: only watch it. */
@@ -95,7 +97,19 @@ block_reply(struct hook_env *env, const struct lock_outcome *o, const char *ws)
 	lock_cmd_path(cmd, sizeof(cmd));
 	env->reply->status = HOOK_BLOCK;
 	env->reply->event = env->skill ? "PreSkillShellCommand" : "PreToolUse";
-	if (o->have_holder && o->decision.verdict == VERDICT_HELD) {
+	if (o->action == LOCK_REFUSED && o->have_holder) {
+		const char *ids[LOCK_CYCLE_MAX];
+		struct tell_cycle cy = { o->ncycle, ids, o->cycle_pid, o->mine };
+		size_t i;
+
+		for (i = 0; i < o->ncycle; i++)
+			ids[i] = o->cycle[i];
+		tell_refused(env->reply->text, sizeof(env->reply->text), &c, ws, &o->holder, &cy);
+		snprintf(env->reply->user, sizeof(env->reply->user),
+		    "claude-session-lock refused %s: waiting would deadlock with session %.8s "
+		    "(pid %d) in %s", c.skill ? "a skill's shell command" : c.tool != NULL ?
+		    c.tool : "a tool", o->holder.session_id, (int)o->holder.pid, ws);
+	} else if (o->have_holder && o->decision.verdict == VERDICT_HELD) {
 		tell_block(env->reply->text, sizeof(env->reply->text), &c, ws, &o->holder,
 		    &o->decision, &env->me, o->took_over_from_us, sys.now_wall_ms(),
 		    sys.now_boot_ms());
@@ -155,10 +169,13 @@ static int
 foreign_holder(struct hook_env *env, const char *dir, struct lock_outcome *o)
 {
 	struct lock_ctx ctx;
+	int rc;
 
-	if (open_lock(env, &ctx, dir) != 0 || lock_inspect(&ctx, o) != 0)
+	if (open_lock(env, &ctx, dir) != 0)
 		return 0;
-	return o->action == LOCK_BLOCKED;
+	rc = lock_inspect(&ctx, o) == 0 && o->action == LOCK_BLOCKED;
+	lock_ctx_free(&ctx);
+	return rc;
 }
 
 /*
@@ -225,6 +242,46 @@ lease_for(const struct hook_env *env)
 	return t > env->cfg.ttl_ms ? t : env->cfg.ttl_ms;
 }
 
+static void context_reply(struct hook_env *env, const char *event, const char *context,
+    const char *system_message);
+
+/*
+ * The "paths" scope: a Read of a file that another live session has
+ * claimed is let through with a one-line notice that it may be changing.
+ * Reads only the record; never writes, never blocks.
+ */
+static void
+on_read(struct hook_env *env)
+{
+	struct claim_need need = { 0, env->target };
+	char line[3 * PATH_MAX];
+	struct lock_outcome o;
+	struct lock_ctx ctx;
+	size_t i, j;
+
+	if (env->in.file_path == NULL || *env->in.file_path == '\0' ||
+	    workspace_resolve_target(env->target, env->in.file_path, env->workspace) != 0 ||
+	    !workspace_contains(env->workspace, env->target) ||
+	    open_lock(env, &ctx, env->workspace) != 0)
+		return;
+	ctx.claim = env->target;
+	if (lock_inspect(&ctx, &o) == 0) {
+		for (i = 0; i < ctx.set.n; i++) {
+			const struct record *h = &ctx.set.h[i];
+
+			if (ctx.dec[i].verdict != VERDICT_HELD || !claim_conflicts(h, &need))
+				continue;
+			for (j = 0; j < h->nclaims && !claim_overlaps(h->claims[j], env->target); j++)
+				;
+			tell_claimed(line, sizeof(line), env->target, j < h->nclaims ? h->claims[j] :
+			    env->workspace, h);
+			context_reply(env, "PreToolUse", line, NULL);
+			break;
+		}
+	}
+	lock_ctx_free(&ctx);
+}
+
 static void
 on_pretooluse(struct hook_env *env)
 {
@@ -233,6 +290,10 @@ on_pretooluse(struct hook_env *env)
 	const char *tool = env->in.tool_name;
 	int inside = 1, bash;
 
+	if (tool != NULL && env->cfg.scope_paths && strcmp(tool, "Read") == 0) {
+		on_read(env);
+		return;
+	}
 	if (tool == NULL || !config_tool_needs_lock(&env->cfg, tool))
 		return;
 	bash = strcmp(tool, "Bash") == 0;
@@ -257,6 +318,10 @@ on_pretooluse(struct hook_env *env)
 		return;
 	}
 	ctx.tool = tool;
+	/* The "paths" scope: a file tool claims its target; anything else needs the whole. */
+	ctx.paths = env->cfg.scope_paths;
+	if (ctx.paths && !bash && env->target[0] != '\0')
+		ctx.claim = env->target;
 	if (bash && !env->skill) {
 		/* A Bash call may run long: blocked sessions are told it is busy, not idle. */
 		ctx.busy_tool = "Bash";
@@ -265,14 +330,14 @@ on_pretooluse(struct hook_env *env)
 	}
 	if (lock_acquire_wait(&ctx, lease_for(env), env->cfg.wait_ms, &o) != 0) {
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s; letting the tool run", err_last());
-		return;
-	}
-	if (o.action == LOCK_BLOCKED)
+	} else if (o.action == LOCK_BLOCKED || o.action == LOCK_REFUSED) {
 		block_reply(env, &o, o.nested_ws[0] != '\0' ? o.nested_ws : env->workspace);
-	else if (o.action == LOCK_BUSY)
+	} else if (o.action == LOCK_BUSY) {
 		busy_reply(env);
-	else if (o.note[0] != '\0')
+	} else if (o.note[0] != '\0') {
 		snprintf(env->reply->text, sizeof(env->reply->text), "%s", o.note);
+	}
+	lock_ctx_free(&ctx);
 }
 
 /*
@@ -344,8 +409,10 @@ on_posttooluse(struct hook_env *env)
 	ctx.done_background = env->in.run_in_background;
 	if (lock_refresh(&ctx, &o) != 0) {
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s; lease not renewed", err_last());
+		lock_ctx_free(&ctx);
 		return;
 	}
+	lock_ctx_free(&ctx);
 	if (o.action == LOCK_RENEWED) {
 		notice_waiters(env, &ctx);
 		return;
@@ -376,8 +443,13 @@ on_stop(struct hook_env *env)
 	/* A command still running in the background may still be writing. */
 	if (!session_end && env->in.background_tasks > 0)
 		return;
-	if (open_lock(env, &ctx, env->workspace) != 0 || lock_release(&ctx, &o) != 0)
+	if (open_lock(env, &ctx, env->workspace) != 0) {
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s; lock not released", err_last());
+		return;
+	}
+	if (lock_release(&ctx, &o) != 0)
+		reply_set(env->reply, HOOK_FAIL_OPEN, "%s; lock not released", err_last());
+	lock_ctx_free(&ctx);
 }
 
 /* The user's notice of a bad configuration, appended to msg (or nothing). */
@@ -393,15 +465,69 @@ config_notice(const struct hook_env *env, char *msg, size_t size)
 	    "('session-lock doctor' checks them).", n > 0 ? " " : "", env->config_problem);
 }
 
+/*
+ * "session 3f2a9c1e (pid 4821) has claimed /w/src/auth, /w/README.md;
+ * session ..." for the live holders of claims other than us, as the last
+ * read left them in ctx; "" when there are none.
+ */
+static void
+claims_held(char *out, size_t size, const struct lock_ctx *ctx)
+{
+	size_t i, j, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < ctx->set.n && len < size; i++) {
+		const struct record *h = &ctx->set.h[i];
+
+		if (ctx->dec[i].verdict != VERDICT_HELD || (!h->whole && h->nclaims == 0))
+			continue;
+		len += (size_t)snprintf(out + len, size - len, "%ssession %.8s (pid %d) has %s",
+		    len > 0 ? "; " : "", h->session_id, (int)h->pid,
+		    h->whole ? "the whole workspace" : "claimed ");
+		for (j = 0; !h->whole && j < h->nclaims && len < size; j++)
+			len += (size_t)snprintf(out + len, size - len, "%s%s", j > 0 ? ", " : "",
+			    h->claims[j]);
+	}
+	if (len >= size && size > 4)
+		memcpy(out + size - 4, "...", 4);
+}
+
 static void
 on_sessionstart(struct hook_env *env)
 {
 	char who[1024], cmd[PATH_MAX], ctxt[3 * PATH_MAX + 2048], sysmsg[PATH_MAX + 3072] = "";
+	char held[2 * PATH_MAX];
 	struct lock_outcome o;
 	struct lock_ctx ctx;
+	int rc;
 
-	if (open_lock(env, &ctx, env->workspace) != 0 || lock_sweep(&ctx, &o) != 0) {
+	if (open_lock(env, &ctx, env->workspace) != 0) {
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s", err_last());
+		return;
+	}
+	rc = lock_sweep(&ctx, &o);
+	if (rc == 0 && env->cfg.scope_paths)
+		claims_held(held, sizeof(held), &ctx);
+	else
+		held[0] = '\0';
+	lock_ctx_free(&ctx);
+	if (rc != 0) {
+		reply_set(env->reply, HOOK_FAIL_OPEN, "%s", err_last());
+		return;
+	}
+	lock_cmd_path(cmd, sizeof(cmd));
+	if (held[0] != '\0') {
+		/* The "paths" scope: say which paths others hold, not just that someone does. */
+		snprintf(ctxt, sizeof(ctxt),
+		    "claude-session-lock (path claims): other Claude Code sessions are working in "
+		    "%s: %s. Changing a file inside those paths (or a changing Bash command, which "
+		    "needs the whole workspace) will be blocked until they end their turn; other "
+		    "files are yours to change, and reading works everywhere. To wait for a path, "
+		    "run `%s wait --path PATH`.", env->workspace, held, cmd);
+		snprintf(sysmsg, sizeof(sysmsg), "Other sessions hold paths in %s: %s.",
+		    env->workspace, held);
+		config_notice(env, sysmsg, sizeof(sysmsg));
+		context_reply(env, "SessionStart", ctxt, sysmsg);
 		return;
 	}
 	if (o.action != LOCK_LEFT || o.decision.verdict != VERDICT_HELD) {
@@ -412,7 +538,6 @@ on_sessionstart(struct hook_env *env)
 	}
 	tell_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me, sys.now_wall_ms(),
 	    sys.now_boot_ms());
-	lock_cmd_path(cmd, sizeof(cmd));
 	snprintf(ctxt, sizeof(ctxt),
 	    "claude-session-lock: the workspace %s is held by another Claude Code session, %s. "
 	    "Until it finishes its turn or ends, tools that change files here (Write, Edit, "

@@ -38,6 +38,24 @@ struct tell_call {
 	 */
 	const char *wait_ws;
 	int no_take;
+	/*
+	 * The "paths" scope (claim.h): what the call needs is a claim on target,
+	 * or the whole workspace (target NULL); claims are the blocker's claims
+	 * in the way ("p1, p2"), NULL or "" when it has the whole workspace.
+	 */
+	int paths;
+	const char *claims;
+};
+
+/*
+ * A wait refused because it would close a cycle (claim.h): who waits for
+ * whom, from the session in our way to the one that waits for us.
+ */
+struct tell_cycle {
+	size_t n;
+	const char *const *sessions;	/* n session keys */
+	const pid_t *pids;
+	const char *mine;	/* our claims the last one waits for ("p1, p2") */
 };
 
 /*
@@ -57,6 +75,22 @@ void tell_holder(char *buf, size_t size, const struct record *h, const struct de
 void tell_block(char *buf, size_t size, const struct tell_call *c, const char *ws,
     const struct record *h, const struct decision *d, const struct holder *me,
     int took_over_from_us, int64_t now_wall, int64_t now_boot);
+
+/*
+ * The reason a call (or a wait) is refused at once: waiting would deadlock.
+ * Names the cycle and our claims in it, and the way out: give up this
+ * session's claims (`session-lock release`), then retry.
+ */
+void tell_refused(char *buf, size_t size, const struct tell_call *c, const char *ws,
+    const struct record *h, const struct tell_cycle *cy);
+
+/*
+ * One line for a session that reads a file another session has claimed
+ * (paths scope): "claude-session-lock: /w/a.c is claimed by session ...
+ * (pid N): it may be changing; ...".
+ */
+void tell_claimed(char *buf, size_t size, const char *path, const char *claim,
+    const struct record *h);
 
 /* The block reason when the lock is free but queued sessions came first. */
 void tell_queued(char *buf, size_t size, const struct tell_call *c, const char *ws,

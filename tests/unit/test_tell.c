@@ -34,6 +34,7 @@ setup(void)
 	strcpy(rec.boot_id, BOOT_A);
 	strcpy(rec.host, "box");
 	strcpy(rec.kind, "claude");
+	rec.whole = 1;	/* the workspace scope: the lock on the whole workspace */
 	rec.acquired_at = WALL0 - 60000;	/* 22:12:20 */
 	rec.renewed_at = WALL0 - 42000;
 	rec.renewed_boot_ms = BOOT0 - 42000;
