@@ -145,6 +145,105 @@ for op in acquire-free takeover-dead takeover-corrupt renew refresh release swee
 done
 echo "crash: $COVERED (operation, step) crash points exercised; gc $( [ "$HAVE_GC" = 1 ] && echo checked || echo 'absent: next write checked instead')"
 
+# The paths scope: the record holds several sessions' claims, and a crash
+# while one session changes its part must leave the others' parts whole.
+#   claim-join     sess-b holds b.c; sess-a's Write of a.c adds its holder
+#   claim-takeover a dead session holds a.c, sess-b b.c; sess-a takes a.c
+#   claim-release  sess-a holds a.c, sess-b b.c; sess-a's Stop drops its part
+claims_setup() {
+	mkdir -p "$RT"
+	chmod 700 "$HOME/.claude" "$RT"
+	spawn_owner; PA=$OWNER_PID
+	spawn_owner; PB=$OWNER_PID
+	BIN=pretooluse-lock; FIXTURE=PreToolUse.Write
+	local dead
+	case $1 in
+	claim-takeover)
+		sleep 1000 & dead=$!
+		claims_write sess-x "$dead" "$WS/a.c"
+		kill "$dead"; wait "$dead" 2>/dev/null ;;
+	claim-release)
+		claims_write sess-a "$PA" "$WS/a.c"
+		BIN=stop-release; FIXTURE=Stop ;;
+	esac
+	claims_write sess-b "$PB" "$WS/b.c"
+	cp "$(lock_file)" "$T/old.json"
+	OLD=$T/old.json
+}
+
+# claims_write SID PID PATH: a Write of PATH through the production hook.
+claims_write() {
+	fx PreToolUse.Write "$1" | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$3\"#" |
+		CLAUDE_PID=$2 "$SL_BIN/pretooluse-lock" > /dev/null 2>&1 ||
+		t_fail "setup: the Write of $3 by $1 did not pass"
+}
+
+claims_check_after() {
+	local op=$1 step=$2 lf holders want
+	lf=$(lock_file)
+	holders=$("$SL_TOOLS/crit_record" holders "$lf")
+	case $op in
+	claim-join|claim-takeover) want="found
+sess-b $WS/b.c
+sess-a $WS/a.c" ;;
+	claim-release) want="found
+sess-b $WS/b.c" ;;
+	esac
+	if ! cmp -s "$OLD" "$lf" && [ "$holders" != "$want" ]; then
+		t_fail "after $step: the record is neither the old one nor the new one: $holders"
+	fi
+	case $holders in *"sess-b $WS/b.c"*) ;; *) t_fail "after $step: sess-b's claim is gone: $holders" ;; esac
+	if [ -e "$RT/$(basename "$lf" .json).mutex" ]; then
+		"$SL_TOOLS/crit_record" trylock "$RT/$(basename "$lf" .json).mutex" ||
+			t_fail "after $step: the mutex is still held"
+	fi
+	# The next Write by a third session: a.c goes to it once sess-a is gone
+	# (or if it never got it); b.c stays sess-b's.
+	crit_hook "$SL_BIN/stop-release" Stop sess-a "$PA"; assert_rc 0
+	spawn_owner
+	fx PreToolUse.Write sess-c | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$WS/a.c\"#" > "$T/.in"
+	CLAUDE_PID=$OWNER_PID crit_run_t 20 "$SL_BIN/pretooluse-lock" < "$T/.in"
+	assert_rc 0
+	fx PreToolUse.Write sess-c | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$WS/b.c\"#" > "$T/.in"
+	CLAUDE_PID=$OWNER_PID crit_run_t 20 "$SL_BIN/pretooluse-lock" < "$T/.in"
+	assert_rc 2
+	[ -z "$(crit_temps)" ] || t_fail "after $step: temporary file survived the next write: $(crit_temps)"
+}
+
+for op in claim-join claim-takeover claim-release; do
+	reached=
+	for step in $STEPS; do
+		t_begin "crash after '$step' during $op (paths scope)"
+		export SESSION_LOCK_SCOPE=paths
+		claims_setup "$op"
+		fx "$FIXTURE" sess-a | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$WS/a.c\"#" > "$T/in"
+		T_EXPECT_SIGNAL=1
+		CLAUDE_PID=$PA SESSION_LOCK_CRASH_AT=$step crit_run_t 20 "$SL_TBIN/$BIN" < "$T/in"
+		T_EXPECT_SIGNAL=
+		if [ "$RC" = 137 ]; then
+			reached="$reached $step"
+			COVERED=$((COVERED + 1))
+		elif [ "$RC" -gt 128 ]; then
+			t_fail "$BIN died by signal $((RC - 128)), not by the injected SIGKILL"
+		elif [ "$RC" != 0 ] || [ -n "$ERR" ]; then
+			t_fail "step not reached, but $BIN did not end normally: exit $RC, stderr: $ERR"
+		fi
+		claims_check_after "$op" "$step"
+		unset SESSION_LOCK_SCOPE
+		crit_reap
+		t_end
+	done
+	t_begin "crash steps reached during $op (paths scope)"
+	for step in decided mutex-locked record-read temp-created temp-written renamed; do
+		case " $reached " in
+		*" $step "*) ;;
+		*) t_fail "step '$step' (core/lock.h) was never reached during $op" ;;
+		esac
+	done
+	echo "crash: $op: killed after:$reached"
+	t_end
+done
+
 # Real hooks killed at random moments while several sessions contend.
 KILLS=$(crit_size 60 600 20)
 t_begin "random kill -9 of real hooks under load ($KILLS kills)"

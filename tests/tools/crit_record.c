@@ -18,6 +18,8 @@
  *                                   "absent", "found SID", "corrupt", "newer",
  *                                   "unsafe" or "error" (exit 0 for found or
  *                                   absent, 1 otherwise)
+ *   crit_record holders PATH        like check, then one line per holder:
+ *                                   "SID whole" or "SID p1 p2 ..." (its claims)
  *   crit_record trylock PATH        exit 0 when flock(LOCK_EX|LOCK_NB) on PATH
  *                                   succeeds (the mutex is free), 1 when busy,
  *                                   3 when PATH cannot be opened
@@ -146,6 +148,30 @@ cmd_check(const char *path)
 }
 
 static int
+cmd_holders(const char *path)
+{
+	struct record_set set = RECORD_SET_INIT;
+	size_t i, j;
+	int status = store_read_path_set(path, &set, NULL);
+
+	if (status != STORE_FOUND) {
+		record_set_free(&set);
+		return cmd_check(path);
+	}
+	puts("found");
+	for (i = 0; i < set.n; i++) {
+		fputs(set.h[i].session_id, stdout);
+		if (set.h[i].whole)
+			fputs(" whole", stdout);
+		for (j = 0; j < set.h[i].nclaims; j++)
+			printf(" %s", set.h[i].claims[j]);
+		putchar('\n');
+	}
+	record_set_free(&set);
+	return 0;
+}
+
+static int
 cmd_trylock(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -169,6 +195,8 @@ main(int argc, char **argv)
 		return cmd_make(argc - 2, argv + 2);
 	if (argc == 3 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "holders") == 0)
+		return cmd_holders(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "trylock") == 0)
 		return cmd_trylock(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "start") == 0) {
