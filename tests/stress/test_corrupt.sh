@@ -2,7 +2,7 @@
 # Corrupt and odd lock records, each with its expected decision
 # (fixtures/records/corrupt/expected.tsv): young (mtime now) and old (an hour,
 # beyond the TTL), through PreToolUse, Stop and SessionStart. Plus generated
-# cases: every prefix of a valid record, the 64 KiB size limit, a directory,
+# cases: every prefix of a valid record (of both schemas), the 4 MiB size limit, a directory,
 # FIFO, symlinks and a foreign-owned file at the record's name. Then a byte-flip
 # loop against the real binaries (record and stdin): never a signal, never a
 # hang, exit 0 or 2.
@@ -138,7 +138,28 @@ done
 crit_reap
 t_end
 
-t_begin "the 64 KiB limit: 65536 bytes is read, 65537 is corrupt"
+t_begin "every prefix of a valid schema-2 record (claims of two holders)"
+crit_tool crit_flip || { t_end; t_finish; exit; }
+spawn_owner; HOLDER=$OWNER_PID
+spawn_owner; ME=$OWNER_PID
+mkdir -p "$RT"; chmod 700 "$HOME/.claude" "$RT"
+START=$("$SL_TOOLS/crit_record" start "$HOLDER")
+NOW=$(($(date +%s%N) / 1000000))
+NOWB=$("$SL_TOOLS/crit_record" boot)
+fill "$CDIR/v2-held.json.in" "$T/full"
+fx PreToolUse.Write sess-me > "$T/in.pre"
+for age in young old; do
+	if [ "$age" = young ]; then opt= step=1; else opt=-o step=$(crit_size 5 1 25); fi
+	CLAUDE_PID=$ME "$SL_TOOLS/crit_flip" -b "$SL_BIN/pretooluse-lock" -p "$T/full" -m prefix $opt \
+		-k "$step" -i "$T/in.pre" -r "$(lock_file)" > "$T/pfx.out" 2> "$T/pfx.err"
+	RC=$?
+	echo "corrupt: $(cat "$T/pfx.out") of a $(wc -c < "$T/full")-byte schema-2 record"
+	[ "$RC" = 0 ] || t_fail "$age prefixes: $(head -c 3000 "$T/pfx.err")"
+done
+crit_reap
+t_end
+
+t_begin "the 4 MiB limit: 4194304 bytes is read, 4194305 is corrupt"
 spawn_owner; HOLDER=$OWNER_PID
 spawn_owner; ME=$OWNER_PID
 "$SL_TOOLS/crit_record" make --sid holder --pid "$HOLDER" --ws "$WS" > "$T/full"
@@ -148,21 +169,21 @@ pad() {	# pad FILE SIZE: the record followed by white space up to SIZE bytes
 	have=$(wc -c < "$T/full")
 	{ cat "$T/full"; head -c $(($2 - have)) /dev/zero | tr '\0' ' '; } > "$1"
 }
-pad "$T/at" 65536
+pad "$T/at" 4194304
 place "$T/at" young
 hk pretooluse-lock pre
-expect block held "65536 bytes"
-pad "$T/over" 65537
+expect block held "4194304 bytes"
+pad "$T/over" 4194305
 place "$T/over" young
 hk pretooluse-lock pre
-expect failopen corrupt "65537 bytes (young)"
+expect failopen corrupt "4194305 bytes (young)"
 pad "$T/big" 10000000
 place "$T/big" young
 hk pretooluse-lock pre
 expect failopen corrupt "10 MB (young)"
 place "$T/over" old
 hk pretooluse-lock pre
-expect takeover corrupt "65537 bytes (old)"
+expect takeover corrupt "4194305 bytes (old)"
 crit_reap
 t_end
 
