@@ -25,9 +25,21 @@ setup() {
 	dead) "$SL_TOOLS/crit_record" make --sid stale --pid "$(dead_pid)" --start 12345 > "$(lock_file)" ;;
 	ours-old) "$SL_TOOLS/crit_record" make --sid sess-a --pid "$PA" --age 3000 > "$(lock_file)" ;;
 	ours) "$SL_TOOLS/crit_record" make --sid sess-a --pid "$PA" > "$(lock_file)" ;;
+	shared)
+		# The paths scope: sess-a and sess-b hold claims in one record.
+		spawn_owner; PB=$OWNER_PID
+		shared_write sess-b "$PB" "$WS/b.c"
+		shared_write sess-a "$PA" "$WS/a.c" ;;
 	esac
 	OLD=
 	if [ -f "$(lock_file)" ]; then cp "$(lock_file)" "$T/old.json"; OLD=$T/old.json; fi
+}
+
+# shared_write SID PID PATH: a Write of PATH through the production hook.
+shared_write() {
+	fx PreToolUse.Write "$1" | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$3\"#" |
+		CLAUDE_PID=$2 "$SL_BIN/pretooluse-lock" > /dev/null 2>&1 ||
+		t_fail "setup: the Write of $3 by $1 did not pass"
 }
 
 # untouched: the record is exactly as before (or still absent).
@@ -76,6 +88,16 @@ fault_case ours-old posttooluse-refresh PostToolUse.Write rename:EIO "Input/outp
 fault_case ours stop-release Stop unlink:EIO "Input/output error"
 fault_case ours stop-release Stop flock:ENOLCK "No locks available"
 fault_case dead pretooluse-lock PreToolUse.Write read:EIO "Input/output error"
+# A record shared by two sessions' claims: a failing write of one session's
+# part leaves the whole record, the other's claims with it, as it was.
+export SESSION_LOCK_SCOPE=paths
+fault_case shared pretooluse-lock PreToolUse.Write write:ENOSPC "No space left on device"
+fault_case shared pretooluse-lock PreToolUse.Write rename:EIO "Input/output error"
+fault_case shared pretooluse-lock PreToolUse.Write flock:ENOLCK "No locks available"
+fault_case shared pretooluse-lock PreToolUse.Write read:EIO "Input/output error"
+fault_case shared stop-release Stop rename:EIO "Input/output error"
+fault_case shared stop-release Stop write:ENOSPC "No space left on device"
+unset SESSION_LOCK_SCOPE
 
 # The N-th open/close that is the temp file's, the mutex's or the record's.
 for spec in "open:EMFILE:.json.tmp" "open:EMFILE:.mutex" "open:EMFILE:lock record '" \
