@@ -377,14 +377,17 @@ START_TEST(round_trip_keeps_the_busy_mark)
 }
 END_TEST
 
-START_TEST(format_writes_the_current_schema)
+START_TEST(format_writes_the_single_holder_schema)
 {
 	struct record r;
 
 	sample(&r);
-	r.schema_version = 0;	/* whatever the struct says, we write what we are */
+	r.schema_version = 0;	/* whatever the struct says, one holder is schema 1 */
 	round_trip(&r);
-	ck_assert_int_eq(rec.schema_version, RECORD_SCHEMA_VERSION);
+	ck_assert_int_eq(rec.schema_version, RECORD_SCHEMA_SINGLE);
+	r.schema_version = RECORD_SCHEMA_VERSION;
+	round_trip(&r);
+	ck_assert_int_eq(rec.schema_version, RECORD_SCHEMA_SINGLE);
 }
 END_TEST
 
@@ -483,9 +486,9 @@ END_TEST
 START_TEST(newer_schema_is_flagged)
 {
 	newer = 0;
-	ck_assert_int_eq(parse("{\"schema_version\":2,\"owner\":{}}"), -1);
+	ck_assert_int_eq(parse("{\"schema_version\":3,\"owner\":{}}"), -1);
 	ck_assert_int_eq(newer, 1);
-	ck_assert_str_eq(err_last(), "schema_version 2 is newer than this program understands");
+	ck_assert_str_eq(err_last(), "schema_version 3 is newer than this program understands");
 	ck_assert_int_eq(parse("{\"schema_version\":2147483647}"), -1);
 	ck_assert_int_eq(newer, 1);
 	/* A later, merely broken record is not "newer". */
@@ -557,14 +560,15 @@ END_TEST
 
 START_TEST(oversized_record_is_refused)
 {
-	char *text = malloc(RECORD_MAX_BYTES + 1);
+	char want[64], *text = malloc(RECORD_MAX_BYTES + 1);
 	size_t head = strlen(FIVE "}");
 
 	ck_assert_ptr_nonnull(text);
 	memcpy(text, FIVE "}", head);
 	memset(text + head, ' ', RECORD_MAX_BYTES + 1 - head);
 	ck_assert_int_eq(record_parse(&rec, text, RECORD_MAX_BYTES + 1, &newer), -1);
-	ck_assert_str_eq(err_last(), "the record is larger than 65536 bytes");
+	snprintf(want, sizeof(want), "the record is larger than %d bytes", RECORD_MAX_BYTES);
+	ck_assert_str_eq(err_last(), want);
 	free(text);
 }
 END_TEST
@@ -651,7 +655,7 @@ suite(void)
 	tcase_add_test(tc, round_trip_keeps_every_field);
 	tcase_add_test(tc, round_trip_of_a_minimal_claude_record);
 	tcase_add_test(tc, round_trip_keeps_the_busy_mark);
-	tcase_add_test(tc, format_writes_the_current_schema);
+	tcase_add_test(tc, format_writes_the_single_holder_schema);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("session keys");
