@@ -726,4 +726,6 @@ record_set_free(struct record_set *s)
 	free(s->h);
 	s->h = NULL;
 	s->n = 0;
+	s->schema_version = 0;
+	s->workspace[0] = '\0';
 }
