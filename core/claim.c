@@ -135,7 +135,7 @@ claim_decide(struct claim_decision *out, const struct record_set *s,
 	for (i = 0; !holds && i < s->n; i++) {
 		struct record want;
 
-		if ((int)i == self || !st[i].waiting || s->h[i].wants.since >= since)
+		if ((int)i == self || !st[i].live || !st[i].waiting || s->h[i].wants.since >= since)
 			continue;
 		/* Its wants, seen as holdings, against our need. */
 		memset(&want, 0, sizeof(want));

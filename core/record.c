@@ -597,17 +597,21 @@ record_bare(struct record *dst, const struct record *src)
 static int
 copy_paths(char ***dst, const char *const *src, size_t n)
 {
+	char **v;
 	size_t i;
 
 	*dst = NULL;
 	if (n == 0)
 		return 0;
-	*dst = calloc(n, sizeof(**dst));
-	if (*dst == NULL)
+	v = calloc(n, sizeof(*v));
+	if (v == NULL)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (((*dst)[i] = strdup(src[i])) == NULL)
+		if ((v[i] = strdup(src[i])) == NULL) {
+			free_paths(v, i);
 			return -1;
+		}
+	*dst = v;
 	return 0;
 }
 
@@ -624,9 +628,8 @@ record_copy(struct record *dst, const struct record *src)
 	dst->wants.npaths = src->wants.npaths;
 	return 0;
 fail:
-	/* A partial vector: calloc()ed, so its unfilled slots are NULL. */
-	free_paths(dst->claims, src->nclaims);
-	free_paths(dst->wants.paths, dst->wants.paths != NULL ? src->wants.npaths : 0);
+	/* copy_paths() leaves nothing behind when it fails: only claims copied before. */
+	free_paths(dst->claims, dst->nclaims);
 	record_bare(dst, dst);
 	return err_set("out of memory");
 }
@@ -652,10 +655,8 @@ record_wants_set(struct record *r, pid_t pid, uint64_t pid_start, int64_t since,
 {
 	struct record_wants w = { pid, pid_start, since, whole, 0, NULL };
 
-	if (pid != 0 && copy_paths(&w.paths, paths, npaths) != 0) {
-		free_paths(w.paths, npaths);
+	if (pid != 0 && copy_paths(&w.paths, paths, npaths) != 0)
 		return err_set("out of memory");
-	}
 	w.npaths = pid != 0 ? npaths : 0;
 	free_paths(r->wants.paths, r->wants.npaths);
 	r->wants = w;
@@ -725,4 +726,6 @@ record_set_free(struct record_set *s)
 	free(s->h);
 	s->h = NULL;
 	s->n = 0;
+	s->schema_version = 0;
+	s->workspace[0] = '\0';
 }
