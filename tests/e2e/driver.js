@@ -1397,6 +1397,148 @@ group(['15'], async () => {
 	return [{ id: '15', title: 'a blocked session runs the wait from its reason, the holder hears it waits, and the blocked Write passes in the same turn once the holder\'s turn ends', check: c }];
 });
 
+// 16: the "paths" scope, turned on as users do, by the project's
+// .claude/session-lock.json. A writes a.txt (a claim on that file, not the
+// workspace) and keeps its turn open in a read-only Bash call; B, in the
+// same workspace, writes b.txt (passes), reads a.txt, writes a.txt (blocked:
+// A's claim, named), runs `touch c.txt` (blocked: a changing Bash command
+// needs the whole workspace), shows the record (both holders, one claim
+// each) and keeps its own turn open. A then writes a2.txt while B holds
+// b.txt, and ends its turn: its Stop releases A's claims only. B ends:
+// nothing is held. Every wait is on a file the driver creates, never on a
+// race won in time.
+group(['16'], async () => {
+	const c = new Check();
+	const title = 'the paths scope (project config): two sessions write different files at once; B\'s Write of A\'s file and B\'s changing Bash command are blocked naming A\'s claim; each turn\'s end releases only its own claims';
+	const home = makeHome('s16');
+	await installHooks(home);
+	const ws = makeWs('s16');
+	fs.mkdirSync(path.join(ws, '.claude'));
+	fs.writeFileSync(path.join(ws, '.claude', 'session-lock.json'), '{"scope": "paths"}\n');
+	const goA = path.join(RUN, 's16', 'go-a');
+	const goB = path.join(RUN, 's16', 'go-b');
+	const sl = path.join(PREFIX, 'bin', 'session-lock');
+	// A read-only wait (no `break`, no command substitution: the classifier
+	// lets it through, so it takes nothing); the Bash tool's timeout bounds it.
+	const until = (go, who) => ({ tool: 'Bash', input: { command: `until test -e ${go}; do sleep 0.1; done`, description: `${who} waits for the driver`, timeout: 120000 } });
+	const fa = `${ws}/a.txt`;
+	const ma = script('s16a', [
+		{ tool: 'Write', input: { file_path: fa, content: 'from A\n' } },
+		until(goA, 'A'),
+		{ tool: 'Write', input: { file_path: `${ws}/a2.txt`, content: 'from A again\n' } },
+	]);
+	const mb = script('s16b', [
+		{ tool: 'Write', input: { file_path: `${ws}/b.txt`, content: 'from B\n' } },
+		{ tool: 'Read', input: { file_path: fa } },
+		{ tool: 'Write', input: { file_path: fa, content: 'from B\n' } },
+		{ tool: 'Bash', input: { command: 'touch c.txt', description: 'a changing Bash command' } },
+		catLockTurn(home, ws),
+		until(goB, 'B'),
+	]);
+	const limitMs = 150000;
+	const t0 = Date.now();
+	const A = startClaude({ tag: 's16a', home, ws, prompt: `claim a file ${ma}`, limitMs });
+	let B = null;
+	let aOnly = null;
+	let both = null;
+	let tB = 0;
+	try {
+		// A has claimed a.txt (the record says so) and is in its read-only wait.
+		aOnly = await waitFor(() => {
+			const l = readLock(home, ws);
+			return l && served('s16a', 1) && l;
+		}, 60000, `session A (pid ${A.pid}) to claim a.txt and start its read-only wait`);
+		B = startClaude({ tag: 's16b', home, ws, prompt: `work beside A ${mb}`, limitMs });
+		tB = Date.now();
+		// B has done its steps (their results are in the request for turn 5) and waits.
+		await waitFor(() => served('s16b', 5), 90000, 'session B to reach its read-only wait');
+		both = readLock(home, ws);
+	} catch (e) {
+		c.ok(false, e.message);
+	}
+	const tBsteps = Date.now();
+	fs.writeFileSync(goA, '');
+	const ra = await A.done;
+	finishedOk(c, ra, 'session A');
+	const sidA = sessionIdOf(ra) || sessionIdFromLog('s16a');
+	// A's Stop released A's claims, and only A's: B's turn is still open.
+	const afterA = readLock(home, ws);
+	fs.writeFileSync(goB, '');
+	const rb = B ? await B.done : null;
+	if (rb) finishedOk(c, rb, 'session B');
+	const sidB = (rb && sessionIdOf(rb)) || sessionIdFromLog('s16b');
+	const tEnd = Date.now();
+
+	// The record while A alone held: schema 2, A's claim on a.txt, not the whole workspace.
+	const holderIs = (h, sid, pid, claims) => h && h.session_id === sid && h.pid === pid && h.whole === false &&
+		JSON.stringify(h.claims) === JSON.stringify(claims);
+	if (c.ok(aOnly, 'the record was never seen while A held its claim')) {
+		c.ok(aOnly.schema_version === 2 && aOnly.workspace === ws && Array.isArray(aOnly.holders) && aOnly.holders.length === 1 &&
+			holderIs(aOnly.holders[0], sidA, A.pid, [fa]),
+		`while A held: not a schema-2 record with A's (${sidA}, pid ${A.pid}) one claim on ${fa}: ${short(JSON.stringify(aOnly), 600)}`);
+	}
+	// (a) both wrote their own file while the other's turn was open.
+	const twb = toolResult('s16b', 0);
+	c.ok(twb && !twb.isError, `B's Write of b.txt was refused while A held a.txt: ${short(twb && twb.text)}`);
+	c.ok(read(`${ws}/b.txt`) === 'from B\n', 'b.txt was not written');
+	const twa2 = toolResult('s16a', 2);
+	c.ok(twa2 && !twa2.isError, `A's Write of a2.txt was refused while B held b.txt: ${short(twa2 && twa2.text)}`);
+	c.ok(read(`${ws}/a2.txt`) === 'from A again\n', 'a2.txt was not written');
+	const tua = toolResult('s16a', 1);
+	c.ok(tua && !tua.isError, `A's read-only wait did not run: ${short(tua && tua.text)}`);
+	// Both holders at once, as the driver and B itself (its `cat`) saw the record.
+	const bothOk = (rec) => rec && rec.schema_version === 2 && Array.isArray(rec.holders) && rec.holders.length === 2 &&
+		holderIs(rec.holders.find((h) => h.session_id === sidA), sidA, A.pid, [fa]) &&
+		B && holderIs(rec.holders.find((h) => h.session_id === sidB), sidB, B.pid, [`${ws}/b.txt`]);
+	c.ok(bothOk(both), `while both turns were open the record did not hold A's claim on a.txt and B's on b.txt: ${short(JSON.stringify(both), 900)}`);
+	const tcat = toolResult('s16b', 4);
+	c.ok(tcat && bothOk(parseJsonMaybe(tcat.text.trim())), `B's \`cat\` of the record did not show both claims: ${short(tcat && tcat.text, 900)}`);
+	// B's SessionStart named A's claim.
+	const first = requests('s16b').find((e) => e.turn === 0);
+	const ctx = first ? JSON.stringify(first.body.messages) : '';
+	const at = ctx.indexOf('claude-session-lock (path claims)');
+	if (c.ok(at >= 0, 'B\'s first request has no path-claims SessionStart context')) {
+		const line = ctx.slice(at, at + 600).split('\\n')[0];
+		c.ok(sidA && line.includes(`session ${sidA.slice(0, 8)} (pid ${A.pid}) has claimed ${fa}`), `B's SessionStart context does not name A's claim on a.txt: ${short(line)}`);
+		c.note(`B's start: ${short(line, 500)}`);
+	}
+	// (b) B's Write of a.txt: blocked, naming A's session and its claim on a.txt.
+	const twx = toolResult('s16b', 2);
+	const trd = toolResult('s16b', 1);
+	c.ok(trd && !trd.isError && trd.text.includes('from A'), `B's Read of a.txt did not run: ${short(trd && trd.text)}`);
+	// The Read notice of a claimed file (hook.c on_read) needs a PreToolUse
+	// hook for Read; the registered matcher has none, so it is only noted.
+	const readNotice = requests('s16b').some((e) => JSON.stringify(e.body.messages || '').includes('PreToolUse:Read hook additional context'));
+	c.note(`B's Read of a.txt: ${readNotice ? 'the model was told that A claims it' : 'no notice reached the model (no PreToolUse hook is registered for Read)'}`);
+	if (c.ok(twx, 'session B sent no tool_result for its Write of a.txt')) {
+		const want = `PreToolUse:Write hook error: Parallel session lock: in the workspace ${ws}, Claude Code session ${sidA && sidA.slice(0, 8)} (pid ${A.pid}, `;
+		c.ok(twx.isError && twx.text.startsWith(want), `B's Write of a.txt was not blocked with a reason naming A: ${short(twx.text, 600)}`);
+		c.ok(twx.text.includes(`has claimed ${fa}.`) && twx.text.includes(`This Write needs a claim on that file: it changes ${fa}.`),
+			`B's reason does not name A's claim on a.txt: ${short(twx.text, 600)}`);
+		c.ok(twx.text.includes(`Next: run \`${sl} wait '${ws}' --path '${fa}'\``), `B's reason does not give the wait for that path: ${short(twx.text, 600)}`);
+		c.note(`(b) model saw: ${short(twx.text, 800)}`);
+	}
+	c.ok(read(fa) === 'from A\n', `a.txt was changed by B while A held it: ${short(read(fa))}`);
+	// (c) B's `touch c.txt`: a changing Bash command needs the whole workspace.
+	const tt = toolResult('s16b', 3);
+	if (c.ok(tt, 'session B sent no tool_result for `touch c.txt`')) {
+		c.ok(tt.isError && tt.text.startsWith(`PreToolUse:Bash hook error: Parallel session lock: in the workspace ${ws}, Claude Code session ${sidA && sidA.slice(0, 8)} (pid ${A.pid}, `) &&
+			tt.text.includes(`has claimed ${fa}.`) && tt.text.includes('This Bash command needs the whole workspace'),
+		`B's \`touch c.txt\` was not blocked as needing the whole workspace held in part by A: ${short(tt.text, 600)}`);
+		c.note(`(c) model saw: ${short(tt.text, 800)}`);
+	}
+	c.ok(!exists(`${ws}/c.txt`), 'c.txt was created although B\'s `touch` needed the whole workspace');
+	// (d) A's end released A's claims only; after B's end nothing is held.
+	c.ok(afterA && afterA.schema_version === 2 && afterA.holders && afterA.holders.length === 1 && B &&
+		holderIs(afterA.holders[0], sidB, B.pid, [`${ws}/b.txt`]),
+	`after A's turn ended the record is not B's claim on b.txt alone: ${short(JSON.stringify(afterA), 600)}`);
+	c.ok(!exists(lockPath(home, ws)), `a record is left after both turns ended: ${short(read(lockPath(home, ws)))}`);
+	const st = spawnSync(sl, ['status'], { cwd: ws, env: { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8' }, encoding: 'utf8', timeout: 30000 });
+	c.ok(st.status === 0 && /verdict:\s+free/.test(st.stdout), `\`session-lock status\` after both: exit ${st.status}: ${short(`${st.stdout}${st.stderr}`)}`);
+	c.note(`timing: A claimed ${tB - t0} ms after its start; B's steps up to its wait took ${tBsteps - tB} ms; A and B ended ${tEnd - tBsteps} ms after; ${tEnd - t0} ms in all`);
+	return [{ id: '16', title, check: c }];
+});
+
 // --------------------------------------------------------------------- main
 
 async function main() {
