@@ -739,7 +739,8 @@ acquire_decided(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out
 		decide_all(ctx);
 	if (make_mine(&mine, ctx, lease_ms, ctx->self >= 0 ? &ctx->set.h[ctx->self] : NULL) != 0)
 		return -1;
-	if (out->have_previous && ctx->self < 0) {
+	if (out->have_previous) {
+		/* Whose part we took, so that its PostToolUse can tell it (took_over_from_us). */
 		snprintf(mine.previous.session_id, sizeof(mine.previous.session_id), "%s",
 		    out->previous.session_id);
 		mine.previous.pid = out->previous.pid;

@@ -218,9 +218,14 @@ tell_queued(char *buf, size_t size, const struct tell_call *c, const char *ws,
 
 	tell_need(need, sizeof(need), c);
 	tell_next(next, sizeof(next), c, ws);
-	snprintf(buf, size, "Parallel session lock: the workspace %s is free, but %d other "
-	    "session%s waiting for it came first. %s %s", ws, queued_ahead,
-	    queued_ahead == 1 ? "" : "s", need, next);
+	if (c->paths)
+		snprintf(buf, size, "Parallel session lock: in the workspace %s, what this call "
+		    "needs is free, but a session that waits for it (or for the whole workspace) "
+		    "came first. %s %s", ws, need, next);
+	else
+		snprintf(buf, size, "Parallel session lock: the workspace %s is free, but %d other "
+		    "session%s waiting for it came first. %s %s", ws, queued_ahead,
+		    queued_ahead == 1 ? "" : "s", need, next);
 }
 
 void
