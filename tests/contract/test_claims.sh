@@ -297,6 +297,38 @@ case $ERR in *deadlock*) t_fail "refused by a dead wait: $ERR" ;; esac
 assert_err_has "has claimed $WS/a.c"
 t_end
 
+t_begin "first come, first served: a newcomer does not slip past an earlier waiter"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID; spawn_owner; c=$OWNER_PID
+write_to A "$a" "$WS/d/x.c"; assert_rc 0
+# B waits for the directory d, which A's claim on d/x.c is in the way of.
+fx PreToolUse.Write B | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$WS/d\"#" |
+	CLAUDE_PID=$b SESSION_LOCK_WAIT_MS=8000 "$SL_BIN/pretooluse-lock" > "$T/b.out" 2> "$T/b.err" &
+wb=$!
+until_true 8 wants_of B
+# d/y.c is free of claims, but B came first for d.
+write_to C "$c" "$WS/d/y.c"; assert_rc 2
+assert_err_has "what this call needs is free, but a session that waits for it"
+# An unrelated file is not held back.
+write_to C "$c" "$WS/z.c"; assert_rc 0
+stop_of A "$a"
+wait "$wb"; RC=$?; assert_rc 0
+assert_eq "$(claims_of B)" "[\"$WS/d\"]" "B's claims"
+t_end
+
+t_begin "a holder adding to its claims is not held back by a waiter: it goes on until its turn ends"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
+write_to A "$a" "$WS/a.c"; assert_rc 0
+fx PreToolUse.Bash B | sed 's#"command": "[^"]*"#"command": "make"#' |
+	CLAUDE_PID=$b SESSION_LOCK_WAIT_MS=8000 "$SL_BIN/pretooluse-lock" > "$T/b.out" 2> "$T/b.err" &
+wb=$!
+until_true 8 wants_of B
+write_to A "$a" "$WS/b.c"; assert_rc 0
+assert_eq "$(claims_of A)" "[\"$WS/a.c\",\"$WS/b.c\"]" "A's claims"
+stop_of A "$a"
+wait "$wb"; RC=$?; assert_rc 0
+assert_eq "$(json_get "$(lock_file)" session_id)" B "the whole workspace goes to B"
+t_end
+
 t_begin "a Read of a file another session claimed gets a one-line notice"
 spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
 write_to A "$a" "$WS/d"; assert_rc 0
