@@ -508,6 +508,23 @@ nested_held(struct lock_ctx *ctx, struct lock_outcome *out, struct held *h)
 	return n.found;
 }
 
+/*
+ * A renewal rewrites the others as they are, without looking up their
+ * processes (that is for acquisitions and sweeps).
+ */
+static void
+keep_others(struct lock_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->set.n; i++) {
+		if ((int)i == ctx->self)
+			continue;
+		ctx->st[i].live = 1;
+		ctx->st[i].waiting = ctx->set.h[i].wants.pid != 0;
+	}
+}
+
 /* decide() about every holder not decided yet (read_decide stops at a covered need). */
 static void
 decide_all(struct lock_ctx *ctx)
@@ -735,7 +752,10 @@ acquire_decided(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out
 		    LOCK_CLAIMED;
 		break;
 	}
-	if (status == STORE_FOUND && out->action != LOCK_RENEWED)
+	/* A renewal keeps the others as they are; a change of holdings drops the stale. */
+	if (status == STORE_FOUND && out->action == LOCK_RENEWED)
+		keep_others(ctx);
+	else if (status == STORE_FOUND)
 		decide_all(ctx);
 	if (make_mine(&mine, ctx, lease_ms, ctx->self >= 0 ? &ctx->set.h[ctx->self] : NULL) != 0)
 		return -1;
@@ -942,23 +962,6 @@ lock_queue_leave(struct lock_ctx *ctx)
 	}
 	store_unlock(&ctx->store);
 	return rc;
-}
-
-/*
- * A renewal rewrites the others as they are, without looking up their
- * processes (that is for acquisitions and sweeps).
- */
-static void
-keep_others(struct lock_ctx *ctx)
-{
-	size_t i;
-
-	for (i = 0; i < ctx->set.n; i++) {
-		if ((int)i == ctx->self)
-			continue;
-		ctx->st[i].live = 1;
-		ctx->st[i].waiting = ctx->set.h[i].wants.pid != 0;
-	}
 }
 
 /*
