@@ -50,6 +50,12 @@
 #include "sys.h"
 
 #define TOOL_MATCHER "Edit|Write|MultiEdit|NotebookEdit|Bash"
+/*
+ * PreToolUse sees Read too: in the "paths" scope a Read of a file that
+ * another session has claimed is told that it may be changing. In the
+ * default scope the hook returns at once for it (Read is not in "tools").
+ */
+#define PRE_TOOL_MATCHER TOOL_MATCHER "|Read"
 
 /* The tools that change files, which a tool event's matcher must not miss. */
 static const char *const writing_tools[] = { "Edit", "Write", "NotebookEdit", "Bash", NULL };
@@ -58,7 +64,7 @@ static const char *const skill_tools[] = { "Bash", NULL };
 
 const struct settings_hook settings_hooks[] = {
 	{ "SessionStart", NULL, NULL, "session-start", 10, 2, NULL },
-	{ "PreToolUse", TOOL_MATCHER, writing_tools, "pretooluse-lock", 10, 2, NULL },
+	{ "PreToolUse", PRE_TOOL_MATCHER, writing_tools, "pretooluse-lock", 10, 2, NULL },
 	/* the `!`cmd`` of skills and slash commands; older clients warn about it */
 	{ "PreSkillShellCommand", NULL, skill_tools, "pretooluse-lock", 10, 2, "2.1.332" },
 	{ "PostToolUse", TOOL_MATCHER, writing_tools, "posttooluse-refresh", 5, 2, NULL },

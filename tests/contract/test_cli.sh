@@ -391,7 +391,7 @@ t_end
 t_begin "doctor: a lock without its release hooks is called out, exit 3"
 mkdir -p "$HOME/.claude"
 cat > "$HOME/.claude/settings.json" <<EOF
-{"hooks": {"PreToolUse": [{"matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash",
+{"hooks": {"PreToolUse": [{"matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash|Read",
   "hooks": [{"type": "command", "command": "exec $SL_BIN/pretooluse-lock", "timeout": 10}]}]}}
 EOF
 sl doctor
