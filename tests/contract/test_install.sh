@@ -464,7 +464,7 @@ assert_rc 0
 assert_same_file "$F" "$T/orig"
 t_end
 
-t_begin "an install from before PreToolUse had Read: install.sh updates the matcher in place"
+t_begin "an install from before PreToolUse had Read: check passes with a note, install.sh updates the matcher in place"
 P=$T/prefix
 mkdir -p "$HOME/.claude"
 F=$HOME/.claude/settings.json
@@ -479,6 +479,10 @@ assert_eq "$(json_get "$F" hooks.PostToolUseFailure.0.matcher)" "Edit|Write|Mult
 sed 's#"Edit|Write|MultiEdit|NotebookEdit|Bash|Read"#"Edit|Write|MultiEdit|NotebookEdit|Bash"#' "$F" > "$T/old-matcher"
 cp "$T/old-matcher" "$F"
 assert_file_lacks "$F" '|Read"'
+run session-lock settings check --file "$F" --bindir "$P/bin"
+assert_rc 0
+assert_out_has "note: PreToolUse: matcher 'Edit|Write|MultiEdit|NotebookEdit|Bash' misses Read: every write is still locked"
+assert_out_has "the hooks of claude-session-lock are registered"
 install_sh --prefix "$P"
 assert_rc 0
 assert_out_has "add PreToolUse hook: $P/bin/pretooluse-lock (timeout 10 s)"
@@ -486,6 +490,9 @@ expected "$P/bin" > "$T/want"
 assert_same_file "$F" "$T/want"
 assert_same_file "$F.bak-session-lock" "$T/old-matcher"
 assert_eq "$(grep -c pretooluse-lock "$F")" 1 "PreToolUse entries"
+run session-lock settings check --file "$F" --bindir "$P/bin"
+assert_rc 0
+assert_out_lacks "note:"
 install_sh --prefix "$P"
 assert_rc 0
 assert_out_has "nothing changed"

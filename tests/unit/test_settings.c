@@ -765,6 +765,52 @@ START_TEST(check_skill_matcher_must_match_bash)
 }
 END_TEST
 
+/*
+ * A PreToolUse matcher without Read (an install from before it) still locks
+ * every write: a note, not a problem. Only a plain list can miss it.
+ */
+START_TEST(check_notes_a_pretooluse_matcher_without_read)
+{
+	static const char *const lists_read[] = { "*", "", "Edit|Write|NotebookEdit|Bash|Read",
+		"Bash, Read, Edit, Write, NotebookEdit", ".*" };
+	char *t, *old, *r, value[64];
+	size_t i;
+	int n;
+
+	make_bindir();
+	t = installed("{\"a\": 1}", dir);
+	old = with_old_pre_matcher(t);
+	r = check(old, dir, NEW, &n);
+	ck_assert_msg(n == 0, "problems:\n%s", r);
+	ck_assert_str_eq(r, "note: PreToolUse: matcher 'Edit|Write|MultiEdit|NotebookEdit|Bash' "
+	    "misses Read: every write is still locked, but with \"scope\": \"paths\" a Read of a "
+	    "file another session has claimed is not told that it may be changing\n");
+	free(r);
+	free(old);
+	for (i = 0; i < sizeof(lists_read) / sizeof(lists_read[0]); i++) {
+		snprintf(value, sizeof(value), "\"%s\"", lists_read[i]);
+		old = with_pre_matcher(t, value);
+		r = check(old, dir, NEW, &n);
+		ck_assert_msg(n == 0 && r[0] == '\0', "matcher '%s':\n%s", lists_read[i], r);
+		free(r);
+		free(old);
+	}
+	/* a matcher that misses a write is a problem; the note would only repeat its fix */
+	old = with_pre_matcher(t, "\"Edit|Write\"");
+	r = check(old, dir, NEW, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(r, "PreToolUse: matcher 'Edit|Write' misses NotebookEdit, Bash\n");
+	free(r);
+	free(old);
+	/* PostToolUse has no use for Read */
+	r = check(t, dir, NEW, &n);
+	ck_assert_int_eq(count(r, "Read"), 0);
+	free(r);
+	free(t);
+	remove_dir();
+}
+END_TEST
+
 START_TEST(check_refuses_what_install_refuses)
 {
 	char *out = NULL;
@@ -1034,6 +1080,7 @@ suite(void)
 	tcase_add_test(tc, check_of_nothing_lists_every_event);
 	tcase_add_test(tc, check_calls_out_an_event_the_client_lacks);
 	tcase_add_test(tc, check_skill_matcher_must_match_bash);
+	tcase_add_test(tc, check_notes_a_pretooluse_matcher_without_read);
 	tcase_add_test(tc, check_refuses_what_install_refuses);
 	tcase_add_test(tc, store_creates_dir_and_file_private);
 	tcase_add_test(tc, store_keeps_mode_and_backs_up);
