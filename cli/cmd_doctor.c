@@ -16,7 +16,8 @@
  *    locks the user out after a crash. Each file is also checked on its
  *    own by settings_check() (timeouts, matchers, programs it names,
  *    disableAllHooks); its "not registered" lines are left out, since the
- *    union decides that;
+ *    union decides that, and its notes (a PreToolUse matcher of an install
+ *    from before Read was in it) are notes here, not problems;
  *  - the runtime directory: absent (created on first use) or private;
  *  - the plugin (plugin.h): the installs of the session-lock plugin that
  *    are in effect for the workspace, enabled or not, and whether their
@@ -181,7 +182,11 @@ check_settings_file(struct doctor *d, const char *path)
 		nl = strchr(p, '\n');
 		if (nl == NULL)
 			nl = p + strlen(p);
-		if (nl > p && !about_registration(p, (size_t)(nl - p)))
+		if (strncmp(p, "note: ", 6) == 0)
+			note("'%s': %.*s: run ./install.sh again (or 'session-lock settings install "
+			    "--file %s --bindir DIR') to update the registration", path,
+			    (int)(nl - p - 6), p + 6, path);
+		else if (nl > p && !about_registration(p, (size_t)(nl - p)))
 			problem(d, "'%s': %.*s: run ./install.sh (or 'session-lock settings install "
 			    "--file %s --bindir DIR') to register the hooks again", path,
 			    (int)(nl - p), p, path);

@@ -48,7 +48,8 @@ const struct cli_cmd cmd_settings = {
 	"2.1.332) are registered only for a client that has them.\n"
 	"install and uninstall keep every other setting and hook, save the previous\n"
 	"file as F" SETTINGS_BACKUP_SUFFIX ", and change nothing when nothing needs to.\n"
-	"check prints one line per problem; exit 0 when none, 1 when some.",
+	"check prints one line per problem, and 'note:' lines for what is worth\n"
+	"knowing but no problem; exit 0 when no problem, 1 when some.",
 	run,
 };
 

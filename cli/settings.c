@@ -50,22 +50,30 @@
 #include "sys.h"
 
 #define TOOL_MATCHER "Edit|Write|MultiEdit|NotebookEdit|Bash"
+/*
+ * PreToolUse sees Read too: in the "paths" scope a Read of a file that
+ * another session has claimed is told that it may be changing. In the
+ * default scope the hook returns at once for it (Read is not in "tools").
+ */
+#define PRE_TOOL_MATCHER TOOL_MATCHER "|Read"
 
 /* The tools that change files, which a tool event's matcher must not miss. */
 static const char *const writing_tools[] = { "Edit", "Write", "NotebookEdit", "Bash", NULL };
 /* A skill's shell command comes with tool_name "Bash". */
 static const char *const skill_tools[] = { "Bash", NULL };
+/* Seen only for a notice: a matcher without them still locks every write. */
+static const char *const read_tools[] = { "Read", NULL };
 
 const struct settings_hook settings_hooks[] = {
-	{ "SessionStart", NULL, NULL, "session-start", 10, 2, NULL },
-	{ "PreToolUse", TOOL_MATCHER, writing_tools, "pretooluse-lock", 10, 2, NULL },
+	{ "SessionStart", NULL, NULL, NULL, "session-start", 10, 2, NULL },
+	{ "PreToolUse", PRE_TOOL_MATCHER, writing_tools, read_tools, "pretooluse-lock", 10, 2, NULL },
 	/* the `!`cmd`` of skills and slash commands; older clients warn about it */
-	{ "PreSkillShellCommand", NULL, skill_tools, "pretooluse-lock", 10, 2, "2.1.332" },
-	{ "PostToolUse", TOOL_MATCHER, writing_tools, "posttooluse-refresh", 5, 2, NULL },
-	{ "PostToolUseFailure", TOOL_MATCHER, writing_tools, "posttooluse-refresh", 5, 2, NULL },
-	{ "Stop", NULL, NULL, "stop-release", 5, 2, NULL },
+	{ "PreSkillShellCommand", NULL, skill_tools, NULL, "pretooluse-lock", 10, 2, "2.1.332" },
+	{ "PostToolUse", TOOL_MATCHER, writing_tools, NULL, "posttooluse-refresh", 5, 2, NULL },
+	{ "PostToolUseFailure", TOOL_MATCHER, writing_tools, NULL, "posttooluse-refresh", 5, 2, NULL },
+	{ "Stop", NULL, NULL, NULL, "stop-release", 5, 2, NULL },
 	/* more than the 1.5 s SessionEnd budget, which a declared timeout raises */
-	{ "SessionEnd", NULL, NULL, "stop-release", 5, 2, NULL },
+	{ "SessionEnd", NULL, NULL, NULL, "stop-release", 5, 2, NULL },
 };
 const size_t settings_nhooks = sizeof(settings_hooks) / sizeof(settings_hooks[0]);
 
@@ -1529,6 +1537,15 @@ check_entry(struct sb *b, int *np, const char *event, const struct settings_hook
 		if (!first) {
 			sb_adds(b, "\n");
 			(*np)++;
+		}
+		/* every write is still seen: worth knowing, not a problem (see read_tools) */
+		for (i = 0; first && h->noticed != NULL && h->noticed[i] != NULL; i++) {
+			if (matcher_lists(m->valuestring, h->noticed[i]) != 0)
+				continue;
+			sb_addf(b, "note: %s: matcher '%s' misses %s: every write is still locked, but "
+			    "with \"scope\": \"paths\" a %s of a file another session has claimed is "
+			    "not told that it may be changing\n", event, m->valuestring,
+			    h->noticed[i], h->noticed[i]);
 		}
 	} else if (h->tools == NULL && strcmp(event, "Stop") != 0 && !matcher_is_all(m)) {
 		sb_addf(b, "%s: a matcher limits %s to some of these events\n", event, h->program);

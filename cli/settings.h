@@ -82,6 +82,8 @@ struct settings_hook {
 	const char *event;
 	const char *matcher;	/* NULL: the group has no "matcher" key */
 	const char *const *tools;	/* tools a matcher must not miss; NULL: it must match all */
+	const char *const *noticed;	/* tools it lists only to tell the model something: a
+					   matcher that misses one is a note, not a problem */
 	const char *program;	/* basename of the executable in bindir */
 	int timeout;		/* seconds, written as "timeout" */
 	int min_timeout;	/* seconds; check reports less than this */
@@ -175,8 +177,11 @@ int settings_uninstall(struct settings_edit *out, const char *text, size_t len);
  * duplicate, a timeout missing or below min_timeout, a matcher that misses
  * one of the file-changing tools, a program that is missing, not
  * executable or (with bindir non-NULL) not in bindir, hooks disabled by
- * "disableAllHooks". text NULL means the file does not exist. Returns 0, or
- * -1 when the text is not valid settings (as settings_install).
+ * "disableAllHooks". A matcher that lists every tool that changes files
+ * but misses one of settings_hook.noticed (an install from before PreToolUse
+ * had Read) is no problem: it gets a line that starts with "note: " and is
+ * not counted. text NULL means the file does not exist. Returns 0, or -1
+ * when the text is not valid settings (as settings_install).
  */
 int settings_check(char **out, int *nproblems, const char *text, size_t len, const char *bindir,
     const char *client);

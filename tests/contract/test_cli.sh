@@ -391,7 +391,7 @@ t_end
 t_begin "doctor: a lock without its release hooks is called out, exit 3"
 mkdir -p "$HOME/.claude"
 cat > "$HOME/.claude/settings.json" <<EOF
-{"hooks": {"PreToolUse": [{"matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash",
+{"hooks": {"PreToolUse": [{"matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash|Read",
   "hooks": [{"type": "command", "command": "exec $SL_BIN/pretooluse-lock", "timeout": 10}]}]}}
 EOF
 sl doctor
@@ -402,6 +402,26 @@ assert_out_has "SessionEnd: stop-release is not registered"
 assert_out_has "PostToolUse: posttooluse-refresh is not registered"
 assert_out_has "install.sh"
 assert_out_lacks "PreToolUse: pretooluse-lock is not registered"
+t_end
+
+t_begin "doctor: an install from before PreToolUse had Read is a note with its fix, not a problem"
+sl settings install --bindir "$SL_BIN"
+assert_rc 0
+F=$HOME/.claude/settings.json
+sed -i 's#"Edit|Write|MultiEdit|NotebookEdit|Bash|Read"#"Edit|Write|MultiEdit|NotebookEdit|Bash"#' "$F"
+assert_file_lacks "$F" '|Read"'
+rt
+sl doctor
+assert_rc 0
+assert_out_has "note: '$F': PreToolUse: matcher 'Edit|Write|MultiEdit|NotebookEdit|Bash' misses Read: every write is still locked, but with \"scope\": \"paths\" a Read of a file another session has claimed is not told that it may be changing: run ./install.sh again (or 'session-lock settings install --file $F --bindir DIR') to update the registration"
+assert_out_lacks "problem:"
+assert_out_has "no problems found"
+assert_eq "$(printf '%s\n' "$OUT" | grep -c '^note:')" 1 "note lines"
+sl settings install --bindir "$SL_BIN"
+assert_rc 0
+sl doctor
+assert_rc 0
+assert_out_lacks "misses Read"
 t_end
 
 t_begin "doctor: registration in the project's settings counts; none at all is one line"

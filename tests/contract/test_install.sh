@@ -77,7 +77,7 @@ expected() {
                 ]
             },
             {
-                "matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash",
+                "matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash|Read",
                 "hooks": [
                     {
                         "type": "command",
@@ -464,6 +464,44 @@ assert_rc 0
 assert_same_file "$F" "$T/orig"
 t_end
 
+t_begin "an install from before PreToolUse had Read: check passes with a note, install.sh updates the matcher in place"
+P=$T/prefix
+mkdir -p "$HOME/.claude"
+F=$HOME/.claude/settings.json
+user_settings > "$F"
+cp "$F" "$T/orig"
+install_sh --prefix "$P"
+assert_rc 0
+assert_eq "$(json_get "$F" hooks.PreToolUse.1.matcher)" "Edit|Write|MultiEdit|NotebookEdit|Bash|Read" "PreToolUse matcher"
+assert_eq "$(json_get "$F" hooks.PostToolUse.0.matcher)" "Edit|Write|MultiEdit|NotebookEdit|Bash" "PostToolUse matcher"
+assert_eq "$(json_get "$F" hooks.PostToolUseFailure.0.matcher)" "Edit|Write|MultiEdit|NotebookEdit|Bash" "PostToolUseFailure matcher"
+# what install.sh wrote before Read was in PreToolUse's matcher
+sed 's#"Edit|Write|MultiEdit|NotebookEdit|Bash|Read"#"Edit|Write|MultiEdit|NotebookEdit|Bash"#' "$F" > "$T/old-matcher"
+cp "$T/old-matcher" "$F"
+assert_file_lacks "$F" '|Read"'
+run session-lock settings check --file "$F" --bindir "$P/bin"
+assert_rc 0
+assert_out_has "note: PreToolUse: matcher 'Edit|Write|MultiEdit|NotebookEdit|Bash' misses Read: every write is still locked"
+assert_out_has "the hooks of claude-session-lock are registered"
+install_sh --prefix "$P"
+assert_rc 0
+assert_out_has "add PreToolUse hook: $P/bin/pretooluse-lock (timeout 10 s)"
+expected "$P/bin" > "$T/want"
+assert_same_file "$F" "$T/want"
+assert_same_file "$F.bak-session-lock" "$T/old-matcher"
+assert_eq "$(grep -c pretooluse-lock "$F")" 1 "PreToolUse entries"
+run session-lock settings check --file "$F" --bindir "$P/bin"
+assert_rc 0
+assert_out_lacks "note:"
+install_sh --prefix "$P"
+assert_rc 0
+assert_out_has "nothing changed"
+cp "$T/old-matcher" "$F"
+install_sh --prefix "$P" --uninstall
+assert_rc 0
+assert_same_file "$F" "$T/orig"
+t_end
+
 t_begin "Claude Code 2.1.332 on PATH: PreSkillShellCommand is registered too, and check wants it"
 echo 2.1.332 > "$T/claude-version"
 install_sh --prefix "$T/prefix"
@@ -682,7 +720,7 @@ run session-lock settings install --file "$T/s.json" --bindir "$SL_BIN"
 assert_rc 0
 run session-lock settings check --file "$T/s.json" --bindir "$SL_BIN"
 assert_rc 0
-printf '{"hooks": {"PreToolUse": [{"matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash", "hooks": [{"type": "command", "command": "exec %s/pretooluse-lock", "timeout": 10}]}]}}' \
+printf '{"hooks": {"PreToolUse": [{"matcher": "Edit|Write|MultiEdit|NotebookEdit|Bash|Read", "hooks": [{"type": "command", "command": "exec %s/pretooluse-lock", "timeout": 10}]}]}}' \
 	"$SL_BIN" > "$T/lock-only.json"
 run session-lock settings check --file "$T/lock-only.json"
 assert_rc 1

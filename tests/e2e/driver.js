@@ -360,7 +360,7 @@ function manualSettings(home) {
 	const h = (prog, timeout) => [{ type: 'command', command: path.join(bin, prog), args: [], timeout }];
 	const s = {
 		hooks: {
-			PreToolUse: [{ matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash', hooks: h('pretooluse-lock', 30) }],
+			PreToolUse: [{ matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash|Read', hooks: h('pretooluse-lock', 30) }],
 			...(HAS_SKILL_EVENT ? { PreSkillShellCommand: [{ hooks: h('pretooluse-lock', 30) }] } : {}),
 			PostToolUse: [{ matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash', hooks: h('posttooluse-refresh', 10) }],
 			PostToolUseFailure: [{ matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash', hooks: h('posttooluse-refresh', 10) }],

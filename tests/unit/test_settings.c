@@ -81,6 +81,36 @@ refused_install(const char *in)
 	return r != 0;
 }
 
+/* PreToolUse's matcher, with Read; and as install wrote it before (PostToolUse's still). */
+#define PRE_VALUE "\"Edit|Write|MultiEdit|NotebookEdit|Bash|Read\""
+#define OLD_PRE_VALUE "\"Edit|Write|MultiEdit|NotebookEdit|Bash\""
+#define PRE_MATCHER "\"matcher\": " PRE_VALUE
+#define OLD_PRE_MATCHER "\"matcher\": " OLD_PRE_VALUE
+
+/* A copy of text with PreToolUse's matcher replaced by value. */
+static char *
+with_pre_matcher(const char *text, const char *value)
+{
+	const char *p = strstr(text, PRE_VALUE);
+	char *out;
+
+	ck_assert_ptr_nonnull(p);
+	out = malloc(strlen(text) + strlen(value) + 1);
+	ck_assert_ptr_nonnull(out);
+	sprintf(out, "%.*s%s%s", (int)(p - text), text, value, p + strlen(PRE_VALUE));
+	return out;
+}
+
+/* The same with the matcher an install from before Read wrote. */
+static char *
+with_old_pre_matcher(const char *text)
+{
+	char *out = with_pre_matcher(text, OLD_PRE_VALUE);
+
+	ck_assert_int_eq(count(out, PRE_VALUE), 0);
+	return out;
+}
+
 /* --- commands -------------------------------------------------------------- */
 
 START_TEST(command_is_the_plain_path)
@@ -198,7 +228,10 @@ START_TEST(new_file_has_every_event_once)
 	ck_assert_int_eq(count(t, "\"args\": []"), NALL);
 	ck_assert_int_eq(count(t, "exec"), 0);
 	ck_assert_int_eq(count(t, "\"timeout\": "), NALL);
-	ck_assert_int_eq(count(t, "\"matcher\": \"Edit|Write|MultiEdit|NotebookEdit|Bash\""), 3);
+	ck_assert_int_eq(count(t, OLD_PRE_MATCHER), 2);	/* PostToolUse, PostToolUseFailure */
+	ck_assert_int_eq(count(t, PRE_MATCHER), 1);
+	ck_assert_msg(strstr(t, "\"PreToolUse\": [\n      {\n        " PRE_MATCHER ",") != NULL,
+	    "PreToolUse does not have the matcher with Read:\n%s", t);
 	ck_assert_int_eq(t[strlen(t) - 1], '\n');
 	free(t);
 }
@@ -458,6 +491,55 @@ START_TEST(stale_registration_is_replaced_not_duplicated)
 }
 END_TEST
 
+/*
+ * An install from before PreToolUse had Read: install replaces our group
+ * (there is still one, with Read), and the user's hooks stay as they are.
+ */
+START_TEST(reinstall_over_the_old_pretooluse_matcher_updates_it)
+{
+	struct settings_edit e = SETTINGS_EDIT_INIT;
+	const char *in = "{\"hooks\": {\"PreToolUse\": [{\"matcher\": \"Bash\", \"hooks\": "
+	    "[{\"type\": \"command\", \"command\": \"audit\"}]}]}, \"model\": \"opus\"}\n";
+	const char *mine = "{\"matcher\": \"Bash\", \"hooks\": [{\"type\": \"command\", \"command\": \"audit\"}]}";
+	char *fresh = installed(in, BIN), *old = with_old_pre_matcher(fresh), *u, *p, *after;
+
+	ck_assert_int_eq(settings_install(&e, old, strlen(old), BIN, NEW), 0);
+	ck_assert_int_eq(e.changed, 1);
+	/* the bytes of a fresh install: the user's group first, then ours, once */
+	ck_assert_str_eq(e.text, fresh);
+	ck_assert_int_eq(count(e.log, "remove PreToolUse hook: " BIN "/pretooluse-lock\n"), 1);
+	ck_assert_int_eq(count(e.log, "add PreToolUse hook: " BIN "/pretooluse-lock (timeout 10 s)\n"), 1);
+	settings_edit_free(&e);
+	u = uninstalled(old);
+	ck_assert_str_eq(u, in);
+	free(u);
+	free(old);
+	/* the user's group after ours: ours goes to the end, the user's is kept as it is */
+	p = strstr(fresh, "\"PreToolUse\": [") + strlen("\"PreToolUse\": [");
+	p = strstr(p, "]}]");	/* the end of our group, which closes the array */
+	ck_assert_ptr_nonnull(p);
+	p += 2;
+	u = malloc(strlen(fresh) + strlen(mine) + 4);
+	sprintf(u, "%.*s, %s%s", (int)(p - fresh), fresh, mine, p);
+	old = with_old_pre_matcher(u);
+	after = installed(old, BIN);
+	ck_assert_int_eq(count(after, mine), 2);
+	ck_assert_int_eq(count(after, PRE_VALUE), 1);
+	ck_assert_int_eq(count(after, OLD_PRE_VALUE), 2);	/* PostToolUse, PostToolUseFailure */
+	ck_assert_int_eq(count(after, "pretooluse-lock"), 2);	/* PreToolUse, PreSkillShellCommand */
+	free(u);
+	u = uninstalled(after);
+	ck_assert_str_eq(u, "{\"hooks\": {\"PreToolUse\": [{\"matcher\": \"Bash\", \"hooks\": "
+	    "[{\"type\": \"command\", \"command\": \"audit\"}]}, "
+	    "{\"matcher\": \"Bash\", \"hooks\": [{\"type\": \"command\", \"command\": \"audit\"}]}]}, "
+	    "\"model\": \"opus\"}\n");
+	free(u);
+	free(after);
+	free(old);
+	free(fresh);
+}
+END_TEST
+
 /* --- refusals -------------------------------------------------------------- */
 
 START_TEST(invalid_settings_are_refused)
@@ -680,6 +762,52 @@ START_TEST(check_skill_matcher_must_match_bash)
 	r = check(bad, NULL, NEW, &n);
 	ck_assert_int_eq(count(r, "PreSkillShellCommand: matcher 'Write' misses Bash\n"), 1);
 	free(r);
+}
+END_TEST
+
+/*
+ * A PreToolUse matcher without Read (an install from before it) still locks
+ * every write: a note, not a problem. Only a plain list can miss it.
+ */
+START_TEST(check_notes_a_pretooluse_matcher_without_read)
+{
+	static const char *const lists_read[] = { "*", "", "Edit|Write|NotebookEdit|Bash|Read",
+		"Bash, Read, Edit, Write, NotebookEdit", ".*" };
+	char *t, *old, *r, value[64];
+	size_t i;
+	int n;
+
+	make_bindir();
+	t = installed("{\"a\": 1}", dir);
+	old = with_old_pre_matcher(t);
+	r = check(old, dir, NEW, &n);
+	ck_assert_msg(n == 0, "problems:\n%s", r);
+	ck_assert_str_eq(r, "note: PreToolUse: matcher 'Edit|Write|MultiEdit|NotebookEdit|Bash' "
+	    "misses Read: every write is still locked, but with \"scope\": \"paths\" a Read of a "
+	    "file another session has claimed is not told that it may be changing\n");
+	free(r);
+	free(old);
+	for (i = 0; i < sizeof(lists_read) / sizeof(lists_read[0]); i++) {
+		snprintf(value, sizeof(value), "\"%s\"", lists_read[i]);
+		old = with_pre_matcher(t, value);
+		r = check(old, dir, NEW, &n);
+		ck_assert_msg(n == 0 && r[0] == '\0', "matcher '%s':\n%s", lists_read[i], r);
+		free(r);
+		free(old);
+	}
+	/* a matcher that misses a write is a problem; the note would only repeat its fix */
+	old = with_pre_matcher(t, "\"Edit|Write\"");
+	r = check(old, dir, NEW, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(r, "PreToolUse: matcher 'Edit|Write' misses NotebookEdit, Bash\n");
+	free(r);
+	free(old);
+	/* PostToolUse has no use for Read */
+	r = check(t, dir, NEW, &n);
+	ck_assert_int_eq(count(r, "Read"), 0);
+	free(r);
+	free(t);
+	remove_dir();
 }
 END_TEST
 
@@ -942,6 +1070,7 @@ suite(void)
 	tcase_add_test(tc, uninstall_without_ours_changes_nothing);
 	tcase_add_test(tc, shared_group_keeps_the_users_hook);
 	tcase_add_test(tc, stale_registration_is_replaced_not_duplicated);
+	tcase_add_test(tc, reinstall_over_the_old_pretooluse_matcher_updates_it);
 	tcase_add_test(tc, invalid_settings_are_refused);
 	tcase_add_test(tc, duplicate_hooks_are_refused_even_when_up_to_date);
 	tcase_add_test(tc, refusal_says_where);
@@ -951,6 +1080,7 @@ suite(void)
 	tcase_add_test(tc, check_of_nothing_lists_every_event);
 	tcase_add_test(tc, check_calls_out_an_event_the_client_lacks);
 	tcase_add_test(tc, check_skill_matcher_must_match_bash);
+	tcase_add_test(tc, check_notes_a_pretooluse_matcher_without_read);
 	tcase_add_test(tc, check_refuses_what_install_refuses);
 	tcase_add_test(tc, store_creates_dir_and_file_private);
 	tcase_add_test(tc, store_keeps_mode_and_backs_up);
