@@ -394,6 +394,21 @@ notice_waiters(struct hook_env *env, struct lock_ctx *ctx)
 		context_reply(env, env->in.event != NULL ? env->in.event : "PostToolUse", all, NULL);
 }
 
+/* Tells the holder about sessions that wait in the record for what it holds (paths scope). */
+static void
+claim_waiters(struct hook_env *env, const struct lock_outcome *o)
+{
+	char msg[PATH_MAX + 1024], all[LOCK_CYCLE_MAX * (PATH_MAX + 1024)];
+	size_t i, len = 0;
+
+	for (i = 0; i < o->nwaiters && len < sizeof(all); i++) {
+		tell_waiting(msg, sizeof(msg), o->waited[i][0] != '\0' ? o->waited[i] :
+		    env->workspace, o->waiter[i], o->waiter_since[i]);
+		len += (size_t)snprintf(all + len, sizeof(all) - len, "%s%s", i > 0 ? " " : "", msg);
+	}
+	context_reply(env, env->in.event != NULL ? env->in.event : "PostToolUse", all, NULL);
+}
+
 static void
 on_posttooluse(struct hook_env *env)
 {
@@ -413,6 +428,10 @@ on_posttooluse(struct hook_env *env)
 		return;
 	}
 	lock_ctx_free(&ctx);
+	if (o.action == LOCK_RENEWED && o.nwaiters > 0) {
+		claim_waiters(env, &o);
+		return;
+	}
 	if (o.action == LOCK_RENEWED) {
 		notice_waiters(env, &ctx);
 		return;

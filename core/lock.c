@@ -1005,12 +1005,61 @@ read_self(struct lock_ctx *ctx, struct lock_outcome *out)
 	return status;
 }
 
+/*
+ * Is holder j a waiter our holder is in the way of, not told yet? Its
+ * process is looked up only then (rare): a dead wait is no one to tell of.
+ */
+static int
+untold_waiter(struct lock_ctx *ctx, size_t j)
+{
+	const struct record *w = &ctx->set.h[j];
+
+	return (int)j != ctx->self && w->wants.pid != 0 && !w->wants.told &&
+	    claim_wants_from(w, &ctx->set.h[ctx->self]) && wait_alive(w, &ctx->me);
+}
+
+/* Marks the untold waiters of next (laid out as ctx->set) told, into out. */
+static void
+tell_waiters(struct lock_ctx *ctx, struct record_set *next, struct lock_outcome *out)
+{
+	const struct record *mine = &ctx->set.h[ctx->self];
+	size_t j, i, len;
+
+	out->nwaiters = 0;
+	for (j = 0; j < ctx->set.n && j < next->n && out->nwaiters < LOCK_CYCLE_MAX; j++) {
+		struct record want;
+		char *text = out->waited[out->nwaiters];
+
+		if (!untold_waiter(ctx, j))
+			continue;
+		next->h[j].wants.told = 1;
+		snprintf(out->waiter[out->nwaiters], sizeof(out->waiter[0]), "%s",
+		    ctx->set.h[j].session_id);
+		out->waiter_since[out->nwaiters] = ctx->set.h[j].wants.since;
+		memset(&want, 0, sizeof(want));
+		want.whole = ctx->set.h[j].wants.whole;
+		want.claims = ctx->set.h[j].wants.paths;
+		want.nclaims = ctx->set.h[j].wants.npaths;
+		text[0] = '\0';
+		for (i = 0, len = 0; !mine->whole && i < mine->nclaims &&
+		    len < sizeof(out->waited[0]); i++) {
+			struct claim_need n = { 0, mine->claims[i] };
+
+			if (claim_conflicts(&want, &n))
+				len += (size_t)snprintf(text + len, sizeof(out->waited[0]) - len,
+				    "%s%s", len > 0 ? ", " : "", mine->claims[i]);
+		}
+		out->nwaiters++;
+	}
+}
+
 int
 lock_refresh(struct lock_ctx *ctx, struct lock_outcome *out)
 {
 	struct record_set next;
 	struct record mine;
-	int status, rc = 0;
+	int status, rc = 0, untold = 0;
+	size_t j;
 
 	memset(out, 0, sizeof(*out));
 	status = read_self(ctx, out);
@@ -1025,7 +1074,9 @@ lock_refresh(struct lock_ctx *ctx, struct lock_outcome *out)
 		return 0;
 	}
 	out->action = LOCK_RENEWED;
-	if (!needs_write(ctx, &ctx->set.h[ctx->self], ctx->ttl_ms))
+	for (j = 0; j < ctx->set.n && !untold; j++)
+		untold = untold_waiter(ctx, j);
+	if (!untold && !needs_write(ctx, &ctx->set.h[ctx->self], ctx->ttl_ms))
 		return 0;
 	sys_step("decided");
 
@@ -1041,8 +1092,12 @@ lock_refresh(struct lock_ctx *ctx, struct lock_outcome *out)
 			record_bare(&out->holder, &mine);
 			record_free(&mine);
 		}
-		if (rc == 0)
+		if (rc == 0) {
+			tell_waiters(ctx, &next, out);
 			rc = write_next(ctx, &next);
+			if (rc != 0)
+				out->nwaiters = 0;	/* not marked: better told later than twice */
+		}
 		out->action = LOCK_RENEWED;
 	} else if (status == STORE_FOUND) {
 		out->action = LOCK_NOT_OURS;

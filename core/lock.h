@@ -141,6 +141,15 @@ struct lock_outcome {
 	char cycle[LOCK_CYCLE_MAX][RECORD_SESSION_LEN + 1];
 	pid_t cycle_pid[LOCK_CYCLE_MAX];
 	char mine[LOCK_PATHS_TEXT];
+	/*
+	 * refresh, in a shared record: the sessions that wait for what we hold
+	 * and had not been told yet (now marked told, so each is told once),
+	 * since when, and our claims in their way ("" for the whole workspace).
+	 */
+	size_t nwaiters;
+	char waiter[LOCK_CYCLE_MAX][RECORD_SESSION_LEN + 1];
+	int64_t waiter_since[LOCK_CYCLE_MAX];
+	char waited[LOCK_CYCLE_MAX][LOCK_PATHS_TEXT / 2];
 };
 
 /*
@@ -203,7 +212,8 @@ int lock_waiters_notice(struct lock_ctx *ctx, struct queue_entry *out, size_t ma
 /*
  * Renews our lease (never shortening it). Outcome RENEWED, NOT_OURS (with
  * took_over_from_us set when the holder replaced us) or ABSENT. Never
- * creates a lock, never touches another holder's.
+ * creates a lock, never touches another holder's part, except to mark the
+ * waits it reports in outcome.waiters as told.
  */
 int lock_refresh(struct lock_ctx *ctx, struct lock_outcome *out);
 

@@ -197,6 +197,10 @@ parse_wants(struct record_wants *w, const cJSON *obj, size_t *budget)
 	if (whole != NULL && !cJSON_IsBool(whole))
 		return err_set("field 'whole' must be true or false");
 	w->whole = cJSON_IsTrue(whole);
+	whole = cJSON_GetObjectItemCaseSensitive(obj, "told");
+	if (whole != NULL && !cJSON_IsBool(whole))
+		return err_set("field 'told' must be true or false");
+	w->told = cJSON_IsTrue(whole);
 	if (parse_paths(&w->paths, &w->npaths, cJSON_GetObjectItemCaseSensitive(obj, "paths"),
 	    "paths", budget))
 		return -1;
@@ -552,6 +556,8 @@ record_set_format(const struct record_set *s)
 			    add_int(w, "pid_start", (int64_t)r->wants.pid_start) &&
 			    add_int(w, "since", r->wants.since) &&
 			    cJSON_AddBoolToObject(w, "whole", r->wants.whole) != NULL &&
+			    (!r->wants.told ||
+			    cJSON_AddBoolToObject(w, "told", 1) != NULL) &&
 			    add_paths(w, "paths", r->wants.paths, r->wants.npaths);
 		}
 	}
@@ -653,7 +659,7 @@ int
 record_wants_set(struct record *r, pid_t pid, uint64_t pid_start, int64_t since, int whole,
     const char *const *paths, size_t npaths)
 {
-	struct record_wants w = { pid, pid_start, since, whole, 0, NULL };
+	struct record_wants w = { pid, pid_start, since, whole, 0, NULL, 0 };
 
 	if (pid != 0 && copy_paths(&w.paths, paths, npaths) != 0)
 		return err_set("out of memory");

@@ -40,7 +40,8 @@
  *   wants            present while it waits for more (and may close a
  *                    cycle, claim.h): {pid, pid_start, since, whole, paths},
  *                    pid being the waiting process (a hook or `session-lock
- *                    wait`), whose death ends the wait
+ *                    wait`), whose death ends the wait; and told: true
+ *                    once a holder it waits for has been told (once)
  * A schema-1 record reads as a set of one holder with the whole workspace,
  * and a set that is just that is written as schema 1: a workspace that
  * uses no claims keeps the format older versions read.
@@ -96,6 +97,7 @@ struct record_wants {
 	int whole;
 	size_t npaths;
 	char **paths;			/* owned by the holder */
+	int told;			/* a holder in its way has told its model */
 };
 
 struct record {

@@ -329,6 +329,24 @@ wait "$wb"; RC=$?; assert_rc 0
 assert_eq "$(json_get "$(lock_file)" session_id)" B "the whole workspace goes to B"
 t_end
 
+t_begin "the holder hears once that a session waits for its claims"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
+write_to A "$a" "$WS/a.c"; assert_rc 0
+write_to A "$a" "$WS/z.c"; assert_rc 0
+fx PreToolUse.Write B | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$WS/a.c\"#" |
+	CLAUDE_PID=$b SESSION_LOCK_WAIT_MS=8000 "$SL_BIN/pretooluse-lock" > "$T/b.out" 2> "$T/b.err" &
+wb=$!
+until_true 8 wants_of B
+fx PostToolUse.Write A | CLAUDE_PID=$a run posttooluse-refresh; assert_rc 0
+assert_out_has '"additionalContext":"claude-session-lock: session B has been waiting since'
+assert_out_has "to change files in $WS/a.c, which this session holds"
+assert_out_lacks "z.c"
+fx PostToolUse.Write A | CLAUDE_PID=$a run posttooluse-refresh; assert_rc 0
+assert_out_empty
+stop_of A "$a"
+wait "$wb"; RC=$?; assert_rc 0
+t_end
+
 t_begin "a Read of a file another session claimed gets a one-line notice"
 spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
 write_to A "$a" "$WS/d"; assert_rc 0
