@@ -419,6 +419,10 @@ check_config(struct doctor *d, const char *ws)
 		    "ignore it)", err_last());
 	if (!disabled && env != NULL && *env != '\0' && strcmp(env, "0") != 0)
 		problem(d, "SESSION_LOCK_DISABLE=%s turns every hook off: unset it", env);
+	if (!disabled && c.scope_paths)
+		note("scope: paths: sessions here claim the files they change; a changing Bash "
+		    "command needs the whole workspace (every session of this workspace should "
+		    "use the same scope)");
 	config_free(&c);
 }
 

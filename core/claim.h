@@ -15,12 +15,14 @@
  *  2. A live holder other than us whose claims conflict with the need: two
  *     paths conflict when they are equal or one is an ancestor directory of
  *     the other, and the whole workspace conflicts with any claim: BLOCKED
- *     by the first such holder. If waiting would close a cycle (a holder we
- *     would wait for waits, directly or through others, for something we
- *     hold), DEADLOCK instead: the wait is refused at once, and the cycle
- *     says who waits for whom.
+ *     by the first such holder (in the record's order). If waiting would
+ *     close a cycle (a holder we would wait for waits, directly or through
+ *     others, for something we hold), DEADLOCK instead, naming as blocker
+ *     the first holder in the way whose chain of waits leads back to us:
+ *     the wait is refused at once, and the cycle says who waits for whom.
  *  3. A caller that holds nothing yet, and an earlier live waiter whose
- *     wants conflict with the need: BLOCKED by that waiter (first come,
+ *     wants conflict with the need: BLOCKED by the earliest such waiter (the
+ *     first listed among equals; first come,
  *     first served, as the waiters' queue serves the workspace scope). A
  *     holder that adds to its claims is not held back by waiters: like a
  *     workspace holder, it goes on until its turn ends.
