@@ -653,7 +653,7 @@ static const char set2[] =
     "\"pid\":17,\"host\":\"box\",\"reason\":\"dead\",\"idle_ms\":5,\"at\":1700000000500},"
     "\"claims\":[\"/home/dev/project/docs\"]},"
     "{\"session_id\":\"sess-C\",\"pid\":99,\"acquired_at\":1700000002000,\"ttl_ms\":300000,"
-    "\"wants\":{\"pid\":6161,\"since\":1700000030000,\"whole\":true}}"
+    "\"wants\":{\"pid\":6161,\"since\":1700000030000,\"whole\":true,\"told\":true}}"
     "]}\n";
 
 static struct record_set set, again;
@@ -714,6 +714,7 @@ same_holder(const struct record *a, const struct record *b)
 	ck_assert_uint_eq(a->wants.pid_start, b->wants.pid_start);
 	ck_assert_int_eq(a->wants.since, b->wants.since);
 	ck_assert_int_eq(a->wants.whole, b->wants.whole);
+	ck_assert_int_eq(a->wants.told, b->wants.told);
 	ck_assert_uint_eq(a->wants.npaths, b->wants.npaths);
 	for (i = 0; i < a->wants.npaths; i++)
 		ck_assert_str_eq(a->wants.paths[i], b->wants.paths[i]);
@@ -816,6 +817,8 @@ START_TEST(set_reads_every_holder)
 	ck_assert_int_eq(c->wants.pid, 6161);
 	ck_assert_uint_eq(c->wants.pid_start, 0);
 	ck_assert_int_eq(c->wants.whole, 1);
+	ck_assert_int_eq(c->wants.told, 1);
+	ck_assert_int_eq(a->wants.told, 0);
 	ck_assert_uint_eq(c->wants.npaths, 0);
 	ck_assert_int_eq(record_set_find(&set, "sess-A"), 0);
 	ck_assert_int_eq(record_set_find(&set, "run:77:1"), 1);
@@ -1319,6 +1322,7 @@ static const struct bad bad_sets[] = {
 	{ ONE(",\"wants\":{\"pid\":5,\"pid_start\":\"x\",\"since\":1,\"whole\":true}"),
 	  "'pid_start' must be a number" },
 	{ ONE(",\"wants\":{\"pid\":5,\"since\":1,\"whole\":1}"), "'whole' must be true or false" },
+	{ ONE(",\"wants\":{\"pid\":5,\"since\":1,\"whole\":true,\"told\":1}"), "'told' must be true or false" },
 	{ ONE(",\"wants\":{\"pid\":5,\"since\":1}"), "'wants' wants nothing" },
 	{ ONE(",\"wants\":{\"pid\":5,\"since\":1,\"whole\":false,\"paths\":[]}"),
 	  "'wants' wants nothing" },
