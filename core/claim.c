@@ -20,7 +20,7 @@ claim_overlaps(const char *a, const char *b)
 
 /* Does path (or the whole workspace, when path is NULL) touch what r holds? */
 static int
-holds_any(const struct record *r, int whole, char *const *paths, size_t npaths)
+holds_any(const struct record *r, int whole, const char *const *paths, size_t npaths)
 {
 	size_t i, j;
 
@@ -38,9 +38,7 @@ holds_any(const struct record *r, int whole, char *const *paths, size_t npaths)
 int
 claim_conflicts(const struct record *r, const struct claim_need *need)
 {
-	char *path = (char *)(uintptr_t)need->path;	/* only read */
-
-	return holds_any(r, need->whole, &path, need->whole ? 0 : 1);
+	return holds_any(r, need->whole, &need->path, need->whole ? 0 : 1);
 }
 
 int
@@ -67,7 +65,7 @@ claim_wants_from(const struct record *r, const struct record *h)
 {
 	if (r->wants.pid == 0)
 		return 0;
-	return holds_any(h, r->wants.whole, r->wants.paths, r->wants.npaths);
+	return holds_any(h, r->wants.whole, (const char *const *)r->wants.paths, r->wants.npaths);
 }
 
 /*

@@ -117,15 +117,12 @@ decide_holder(struct lock_ctx *ctx, size_t i, int64_t now_wall, int64_t now_boot
 static void
 claims_text(char *out, size_t size, const struct record *r, const struct claim_need *need)
 {
-	struct claim_need one = { 0, NULL };
 	size_t i, len = 0;
 
 	out[0] = '\0';
 	for (i = 0; i < r->nclaims && len < size; i++) {
-		one.path = r->claims[i];
 		if (need != NULL && !need->whole && !claim_overlaps(r->claims[i], need->path))
 			continue;
-		(void)one;
 		len += (size_t)snprintf(out + len, size - len, "%s%s", len > 0 ? ", " : "",
 		    r->claims[i]);
 	}
