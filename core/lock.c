@@ -508,6 +508,8 @@ nested_held(struct lock_ctx *ctx, struct lock_outcome *out, struct held *h)
 	return n.found;
 }
 
+static void keep_others(struct lock_ctx *ctx);
+
 /* decide() about every holder not decided yet (read_decide stops at a covered need). */
 static void
 decide_all(struct lock_ctx *ctx)
@@ -735,8 +737,16 @@ acquire_decided(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out
 		    LOCK_CLAIMED;
 		break;
 	}
+	/*
+	 * A renewal (read_decide() stopped at our covered need and decided no
+	 * one else) rewrites the others as they are, as lock_refresh() does;
+	 * anything else decides about every holder first. Either way next_set()
+	 * reads ctx->st[] of every holder.
+	 */
 	if (status == STORE_FOUND && out->action != LOCK_RENEWED)
 		decide_all(ctx);
+	else if (status == STORE_FOUND)
+		keep_others(ctx);
 	if (make_mine(&mine, ctx, lease_ms, ctx->self >= 0 ? &ctx->set.h[ctx->self] : NULL) != 0)
 		return -1;
 	if (out->have_previous && ctx->self < 0) {
