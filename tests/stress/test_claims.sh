@@ -4,16 +4,18 @@
 # one workspace, files and directories nested in each other. Each round a
 # session picks a path (the same choices on every run), claims it with a
 # PreToolUse Write of it (retrying after a jittered pause while blocked),
-# stays inside for a moment, and releases with Stop. A Write of a directory
-# path claims the directory: it conflicts with every claim below it.
+# stays inside for a moment, Writes it again with a longer lease (a
+# re-entrant call that rewrites its holder in the shared record), and
+# releases with Stop. A Write of a directory path claims the directory: it
+# conflicts with every claim below it.
 # Afterwards (cl_stress): no two intervals on conflicting paths (equal, or
 # one an ancestor of the other) overlap, every round was played, and the
 # record always showed the claim; the parallelism on disjoint paths is
-# printed, not asserted. Inside: 5 to 10 ms. Quick: 16 x 10 (sanitized:
-# 16 x 5; a round costs about six hook processes, blocked attempts included,
-# and 16 x 10 takes ~30 s on a 2-core VM at load 20); SL_STRESS=full: 16 x 500,
-# and 16 x 100 with a changing Bash command (the whole workspace) among the
-# paths.
+# printed, not asserted. Inside: 5 to 10 ms and the re-entrant Write.
+# Quick: 16 x 10 (sanitized: 16 x 5; a round costs about seven hook
+# processes, blocked attempts included: 16 x 10 takes ~8 s on a 2-core VM at
+# load 5, under a minute at load 25); SL_STRESS=full: 16 x 500, and 16 x 100
+# with a changing Bash command (the whole workspace) among the paths.
 . "$(dirname "$0")/../lib.sh"
 . "$SL_ROOT/tests/tools/crit_lib.bash"
 
@@ -39,7 +41,7 @@ claims_case() {
 	timeout -k 5 1500 "$SL_TOOLS/cl_stress" -n "$n" -m "$m" -u "$sleep_us" -t 1400 \
 		-p "$SL_BIN/pretooluse-lock" -s "$SL_BIN/stop-release" \
 		-i "$T/pre.json" -j "$T/stop.json" -b "$T/bash.json" -w "$WS" \
-		-r "$(lock_file)" -d "$T/work" "$@" > "$T/cl.out" 2> "$T/cl.err"
+		-r "$(lock_file)" -d "$T/work" -R "$@" > "$T/cl.out" 2> "$T/cl.err"
 	RC=$?
 	unset SESSION_LOCK_SCOPE
 	sed 's/^/  /' "$T/cl.out"

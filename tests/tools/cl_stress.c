@@ -4,7 +4,7 @@
  *
  *   cl_stress -n N -m M -p PRE -s STOP -i PRE_INPUT -j STOP_INPUT -w WORKSPACE
  *             -r RECORD -d WORKDIR [-b BASH_INPUT] [-u MAX_SLEEP_US]
- *             [-B BACKOFF_US] [-S SEED] [-t TIMEOUT_S] PATH...
+ *             [-B BACKOFF_US] [-S SEED] [-t TIMEOUT_S] [-R] PATH...
  *
  * N contenders, each its own session ("cl-<i>") with its own live stand-in
  * for the Claude Code process (a child that sleeps; its PID is CLAUDE_PID),
@@ -20,6 +20,9 @@
  *   - a CLOCK_MONOTONIC entry time,
  *   - WORKDIR/inside.<k> created with O_EXCL for its path k (EEXIST: two
  *     holders of one path), and no marker of a conflicting path present,
+ *   - with -R, the same PRE again with a lease 2 s longer
+ *     (SESSION_LOCK_TTL_MS=302000): a re-entrant call that rewrites the
+ *     session's holder, which must keep every other session's claims,
  *   - the record (RECORD, read as a set) lists this session with a claim on
  *     the resolved path (the whole workspace for "*"), and no other holder
  *     with a claim that conflicts with it,
@@ -67,7 +70,7 @@
 #define MAX_PATHS 32
 
 struct opts {
-	int n, m, max_sleep_us, timeout_s, npaths, backoff_us;
+	int n, m, max_sleep_us, timeout_s, npaths, backoff_us, reenter;
 	unsigned seed;
 	const char *pre, *stop, *bash, *pre_input, *stop_input, *bash_input, *record, *dir, *ws;
 	const char *rel[MAX_PATHS];		/* as given */
@@ -263,11 +266,11 @@ check_record(const struct opts *o, int who, const char *sid, int k, struct tally
 
 /* One critical section on path k. */
 static void
-critical(const struct opts *o, int who, const char *sid, int k, struct tally *t,
-    struct interval *iv)
+critical(const struct opts *o, int who, const char *sid, int k, const char *pre_in,
+    const char *err, struct tally *t, struct interval *iv)
 {
 	char marker[4096], other[4096];
-	int j, mfd;
+	int j, mfd, rc;
 
 	iv->enter = tool_now_ns();
 	iv->who = who;
@@ -284,6 +287,15 @@ critical(const struct opts *o, int who, const char *sid, int k, struct tally *t,
 		snprintf(other, sizeof(other), "%s/inside.%d", o->dir, j);
 		if (access(other, F_OK) == 0)
 			t->collisions++;
+	}
+	if (o->reenter) {
+		setenv("SESSION_LOCK_TTL_MS", "302000", 1);
+		rc = run_hook(o->pre, pre_in, err);
+		unsetenv("SESSION_LOCK_TTL_MS");
+		if (rc != 0 || file_size(err) != 0) {
+			show_err(who, "pretooluse-lock (re-entrant)", rc, err);
+			t->errors++;
+		}
 	}
 	check_record(o, who, sid, k, t);
 	if (o->max_sleep_us > 0)
@@ -358,7 +370,7 @@ worker(const struct opts *o, int who, int barrier)
 				break;
 			continue;
 		}
-		critical(o, who, sid, k, &t, &ivs[i]);
+		critical(o, who, sid, k, pre_in[k], err, &t, &ivs[i]);
 		i++;
 		rc = run_hook(o->stop, stop_in, err);
 		if (rc != 0 || file_size(err) != 0) {
@@ -455,7 +467,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: cl_stress -n N -m M -p PRE -s STOP -i PRE_INPUT -j STOP_INPUT "
 	    "-w WORKSPACE -r RECORD -d WORKDIR [-b BASH_INPUT] [-u MAX_SLEEP_US] "
-	    "[-B BACKOFF_US] [-S SEED] [-t TIMEOUT_S] PATH...\n");
+	    "[-B BACKOFF_US] [-S SEED] [-t TIMEOUT_S] [-R] PATH...\n");
 	exit(2);
 }
 
@@ -474,7 +486,7 @@ main(int argc, char **argv)
 	long k, count = 0, violations = 0;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "n:m:p:s:i:j:b:w:r:d:u:B:S:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:p:s:i:j:b:w:r:d:u:B:S:t:R")) != -1) {
 		switch (opt) {
 		case 'n': o.n = atoi(optarg); break;
 		case 'm': o.m = atoi(optarg); break;
@@ -490,6 +502,7 @@ main(int argc, char **argv)
 		case 'B': o.backoff_us = atoi(optarg); break;
 		case 'S': o.seed = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 't': o.timeout_s = atoi(optarg); break;
+		case 'R': o.reenter = 1; break;
 		default: usage();
 		}
 	}
