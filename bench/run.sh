@@ -5,12 +5,16 @@
 # bench/lockbench (fork/exec + wait4, CLOCK_MONOTONIC), alternating with
 # /bin/true run the same number of times in the same run; the table shows
 # medians, p99s and the ratio. The same again with 10,000 other workspaces'
-# lock files in the runtime directory. Then acquire/release throughput with
-# 1, 4 and 16 contending processes, peak RSS, and what the time goes to
-# (strace -c, callgrind instruction counts, the loader's statistics).
+# lock files in the runtime directory. The "paths" scope (path claims): a
+# re-entrant Write next to the workspace scope's, and with 1,000 claims in
+# the workspace's record; a new claim with 2 and with 1,000. Then
+# acquire/release throughput with 1, 4 and 16 contending processes, peak
+# RSS, and what the time goes to (strace -c, callgrind instruction counts,
+# the loader's statistics).
 # Figures are printed and written to bench/RESULTS.md; nothing is asserted.
 #
 #   BENCH_RUNS=N       runs per scenario (default 300)
+#   BENCH_ONLY=paths   only the paths scope's rows, printed (nothing written)
 #   BENCH_TP_SECONDS=S seconds per throughput figure (default 5)
 #   BENCH_PROFILE=0    skip the strace/callgrind section
 #   BENCH_RESULTS=F    where to write the results (default bench/RESULTS.md;
@@ -22,6 +26,7 @@ ROOT=$PWD
 RUNS=${BENCH_RUNS:-300}
 TPS=${BENCH_TP_SECONDS:-5}
 RESULTS=${BENCH_RESULTS:-bench/RESULTS.md}
+ONLY=${BENCH_ONLY:-}
 FX=$ROOT/fixtures/hooks/claude-code-2.1.330
 OUT=$ROOT/build/bench
 mkdir -p "$OUT"
@@ -46,7 +51,8 @@ mkdir -p "$HOME" "$SB/ws"
 WS=$(cd "$SB/ws" && pwd -P)
 export CLAUDE_PROJECT_DIR=$WS
 RT=$HOME/.claude/runtime
-unset SESSION_LOCK_DISABLE SESSION_LOCK_TTL_MS SESSION_LOCK_WAIT_MS SESSION_LOCK_RELEASE_ON SESSION_LOCK_TOOLS
+unset SESSION_LOCK_DISABLE SESSION_LOCK_TTL_MS SESSION_LOCK_WAIT_MS SESSION_LOCK_RELEASE_ON SESSION_LOCK_TOOLS \
+	SESSION_LOCK_SCOPE
 sleep 100000 & ME=$!; BG="$BG $ME"
 sleep 100000 & OTHER=$!; BG="$BG $OTHER"
 export CLAUDE_PID=$ME
@@ -111,6 +117,59 @@ scenarios() {	# scenarios SUFFIX
 	CLAUDE_PID=$ME row "Stop release$s" -i "$SB/stop" -r "$B/pretooluse-lock" -j "$SB/pre" -- "$B/stop-release"
 }
 
+# quiet LABEL PID INPUT: one untimed run that must exit 0 and say nothing on
+# stderr (a hook that fails open also exits 0: the rows could not tell).
+quiet() {
+	local err
+	err=$(CLAUDE_PID=$2 "$B/pretooluse-lock" < "$3" 2>&1 > /dev/null)
+	[ $? = 0 ] && [ -z "$err" ] && return 0
+	echo "bench: $1: the hook did not simply let the Write run: $err" >&2
+	return 1
+}
+
+# The "paths" scope: a Write claims only its file (claim.h). Another live
+# session's claims make the record long: 1,000 claims are its 999 (the
+# record as the hooks wrote it, with that session's one claim grown to a
+# list of 999 files) and our one.
+paths_scenarios() {
+	local rec one many
+	sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$WS/src/new.c\"#" "$SB/pre" > "$SB/pre-new"
+	sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$WS/lib/f0001.c\"#" "$SB/pre-other" > "$SB/pre-other-claim"
+	# The workspace scope's re-entrant Write again, in the same stretch of time.
+	rm -f "$LF"
+	CLAUDE_PID=$ME "$B/pretooluse-lock" < "$SB/pre"
+	CLAUDE_PID=$ME row "PreToolUse, re-entrant, workspace scope" -i "$SB/pre" -- "$B/pretooluse-lock"
+	rm -f "$LF"
+	export SESSION_LOCK_SCOPE=paths
+	quiet "our claim" "$ME" "$SB/pre"
+	CLAUDE_PID=$ME row "PreToolUse, re-entrant, paths scope (1 claim)" -i "$SB/pre" -- "$B/pretooluse-lock"
+	# The other session's lease outlasts the bench: a record put back stays live.
+	SESSION_LOCK_TTL_MS=86400000 quiet "the other session's claim" "$OTHER" "$SB/pre-other-claim"
+	cp "$LF" "$SB/claims-2"
+	quiet "a new claim" "$ME" "$SB/pre-new"
+	CLAUDE_PID=$ME row "PreToolUse, a new claim, paths scope (2 claims)" -i "$SB/pre-new" \
+		-s "$SB/claims-2" -d "$LF" -- "$B/pretooluse-lock"
+	one="\"claims\":[\"$WS/lib/f0001.c\"]"
+	many=$(awk -v ws="$WS" 'BEGIN { for (i = 1; i <= 999; i++)
+		printf "%s\"%s/lib/d%02d/f%04d.c\"", (i > 1 ? "," : ""), ws, i % 32, i }')
+	rec=$(cat "$SB/claims-2")
+	[[ $rec == *"$one"* ]] || echo "bench: the other session's claim is not in the record: $rec" >&2
+	printf '%s\n' "${rec/"$one"/"\"claims\":[$many]"}" > "$SB/claims-1000"
+	CLAIMS_BYTES=$(wc -c < "$SB/claims-1000")
+	echo "bench: $(grep -o "\"$WS/" "$SB/claims-1000" | wc -l) claims in a record of $CLAIMS_BYTES bytes"
+	cp "$SB/claims-1000" "$LF"
+	quiet "re-entrant, 1,000 claims" "$ME" "$SB/pre"
+	CLAUDE_PID=$ME row "PreToolUse, re-entrant, paths scope, 1,000 claims" -i "$SB/pre" -- "$B/pretooluse-lock"
+	[ "$(grep -o "\"$WS/" "$LF" | wc -l)" = 1000 ] ||
+		echo "bench: the record no longer holds 1,000 claims: $(head -c 600 "$LF")" >&2
+	cp "$SB/claims-1000" "$LF"
+	quiet "a new claim, 1,000 claims" "$ME" "$SB/pre-new"
+	CLAUDE_PID=$ME row "PreToolUse, a new claim, paths scope, 1,000 claims" -i "$SB/pre-new" \
+		-s "$SB/claims-1000" -d "$LF" -- "$B/pretooluse-lock"
+	unset SESSION_LOCK_SCOPE
+	rm -f "$LF"
+}
+
 header() {
 	echo "| scenario | median ms | p99 ms | /bin/true median ms | /bin/true p99 ms | ratio (median) | exit codes |"
 	echo "|---|---:|---:|---:|---:|---:|---|"
@@ -118,7 +177,12 @@ header() {
 
 echo "bench: $RUNS runs per scenario, each alternating with /bin/true"
 header | tee -a "$TABLE"
+if [ "$ONLY" = paths ]; then
+	paths_scenarios
+	exit 0
+fi
 scenarios ""
+paths_scenarios
 # 10,000 other workspaces' records (and mutexes) in the runtime directory.
 for i in $(seq 1 10000); do
 	h=$(printf '%012x' $((i * 7919)))
@@ -203,6 +267,9 @@ if [ "$RESULTS" != - ]; then
 		echo "  $RUNS timed runs per scenario after 10 warm-up runs, alternating with \`/bin/true\` (dynamically linked)"
 		echo "  fed the same input, so both see the same machine; times are wall clock (CLOCK_MONOTONIC)."
 		echo "  The free-workspace and release scenarios undo their effect between runs, untimed."
+		echo "- The paths scope's rows (\`SESSION_LOCK_SCOPE=paths\`): our session claims the file it Writes; from the"
+		echo "  new-claim rows on, another live session holds 1 or 999 claims in the same record (1,000 with ours:"
+		echo "  ${CLAIMS_BYTES:-?} bytes). The new-claim rows put that record back before each run, untimed."
 		echo "- What the figures mean and what dominates the time: README.md, section Speed."
 		echo
 		echo "## One hook invocation"

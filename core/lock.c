@@ -749,11 +749,16 @@ acquire_decided(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out
 		    LOCK_CLAIMED;
 		break;
 	}
-	/* A renewal keeps the others as they are; a change of holdings drops the stale. */
-	if (status == STORE_FOUND && out->action == LOCK_RENEWED)
-		keep_others(ctx);
-	else if (status == STORE_FOUND)
+	/*
+	 * A renewal (read_decide() stopped at our covered need and decided no
+	 * one else) rewrites the others as they are, as lock_refresh() does;
+	 * anything else decides about every holder first. Either way next_set()
+	 * reads ctx->st[] of every holder.
+	 */
+	if (status == STORE_FOUND && out->action != LOCK_RENEWED)
 		decide_all(ctx);
+	else if (status == STORE_FOUND)
+		keep_others(ctx);
 	if (make_mine(&mine, ctx, lease_ms, ctx->self >= 0 ? &ctx->set.h[ctx->self] : NULL) != 0)
 		return -1;
 	if (out->have_previous) {
