@@ -217,6 +217,7 @@ run(int argc, char **argv)
 		sweep_leftovers(&g, &ctx);
 		sweep_record(&g, &ctx, &l);
 		sweep_mutex(&g, &ctx);
+		lock_ctx_free(&ctx);
 	}
 	inventory_free(&inv);
 	if (g.removed == 0)

@@ -61,7 +61,9 @@ run(int argc, char **argv)
 			report_printf(stdout, "'%s' is held by %s; removing its lock (--force)\n",
 			    ws, who);
 	}
-	if (lock_break(&ctx, force, &o) != 0)
+	rc = lock_break(&ctx, force, &o);
+	lock_ctx_free(&ctx);	/* what follows reads the outcome only */
+	if (rc != 0)
 		return cli_fail("cannot release '%s': %s", ws, err_last());
 	switch (o.action) {
 	case LOCK_RELEASED:

@@ -509,12 +509,12 @@ run(int argc, char **argv)
 
 	block_signals(&r);
 	rc = acquire(&r);
-	if (rc != CLI_OK)
-		return rc;
-	rc = start(&r, argv);
-	if (rc != 0)
-		return rc;
-	return supervise(&r);
+	if (rc == CLI_OK)
+		rc = start(&r, argv);
+	if (rc == 0)
+		rc = supervise(&r);
+	lock_ctx_free(&r.ctx);
+	return rc;
 }
 
 const struct cli_cmd cmd_run = {

@@ -53,6 +53,7 @@ wait_take(const char *ws, const char *session_id, int64_t timeout, const char *s
 	ctx.tool = "session-lock wait";
 	rc = lock_acquire_wait(&ctx, cfg.ttl_ms, timeout, &o);
 	config_free(&cfg);
+	lock_ctx_free(&ctx);	/* what follows reads the outcome only */
 	if (rc != 0)
 		return cli_fail("cannot wait for '%s': %s", ws, err_last());
 	switch (o.action) {
