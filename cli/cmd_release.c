@@ -53,14 +53,17 @@ run(int argc, char **argv)
 	if (rc == 0)
 		rc = lock_ctx_init_as(&ctx, dir, ws, &me, cfg.ttl_ms);
 	config_free(&cfg);
-	if (rc != 0)
+	if (rc != 0) {
+		inventory_look_free(&l);
 		return cli_fail("cannot release '%s': %s", ws, err_last());
+	}
 	if (l.status == STORE_FOUND) {
 		report_holder(who, sizeof(who), &l);
 		if (force && l.decision.verdict == VERDICT_HELD)
 			report_printf(stdout, "'%s' is held by %s; removing its lock (--force)\n",
 			    ws, who);
 	}
+	inventory_look_free(&l);	/* below, only l's rec and decision are used */
 	rc = lock_break(&ctx, force, &o);
 	lock_ctx_free(&ctx);	/* what follows reads the outcome only */
 	if (rc != 0)

@@ -95,7 +95,7 @@ run(int argc, char **argv)
 	struct config cfg;
 	struct holder me;
 	unsigned seed = (unsigned)getpid();
-	int exists, i, take = sid != NULL && *sid != '\0';
+	int exists, i, rc, take = sid != NULL && *sid != '\0';
 
 	for (i = 1; i < argc; i++) {
 		arg = NULL;
@@ -143,7 +143,9 @@ run(int argc, char **argv)
 		}
 		if (!exists)
 			break;
-		if (inventory_look(&l, dir, hash, &me, cfg.ttl_ms) != 0) {
+		rc = inventory_look(&l, dir, hash, &me, cfg.ttl_ms);
+		inventory_look_free(&l);	/* only rec, its decision and status are read */
+		if (rc != 0) {
 			config_free(&cfg);
 			return cli_fail("cannot wait for '%s': %s", ws, err_last());
 		}
