@@ -92,6 +92,63 @@ report_me(struct holder *me, int as_session)
 	return inventory_self(me, own, 0);
 }
 
+int
+report_session_ctx(struct lock_ctx *ctx, const char *ws, const char *session_id,
+    int64_t ttl_ms)
+{
+	char dir[PATH_MAX], key[RECORD_SESSION_LEN + 1];
+
+	record_session_key(key, session_id, strlen(session_id));
+	if (store_dir_open(dir, getenv("HOME")) != 0)
+		return -1;
+	return lock_ctx_init(ctx, dir, ws, key, ttl_ms);
+}
+
+int
+report_resolve_path(char out[PATH_MAX], const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return err_set("cannot find the current directory:");
+	return workspace_resolve_target(out, path, cwd);
+}
+
+void
+report_blocked(FILE *to, const struct lock_ctx *ctx, const struct lock_outcome *o,
+    const char *ws, const char *target, const char *lock_cmd)
+{
+	char text[2 * PATH_MAX + 2 * LOCK_PATHS_TEXT + 2048];
+	const char *ids[LOCK_CYCLE_MAX];
+	struct tell_cycle cy = { o->ncycle, ids, o->cycle_pid, o->mine };
+	struct tell_call c = {
+		.target = target,
+		.lock_cmd = lock_cmd,
+		.wait_ws = ws,
+		.paths = 1,
+		.claims = o->claims,
+	};
+	size_t i;
+
+	for (i = 0; i < o->ncycle; i++)
+		ids[i] = o->cycle[i];
+	/* Blocked by a workspace nested with ours: name it; the wait is still for ours. */
+	if (o->nested_ws[0] != '\0')
+		ws = o->nested_ws;
+	if (o->action == LOCK_REFUSED && o->have_holder)
+		tell_refused(text, sizeof(text), &c, ws, &o->holder, &cy);
+	else if (o->action == LOCK_BUSY)
+		snprintf(text, sizeof(text), "Parallel session lock: the lock on %s is being "
+		    "changed by another process right now (%s); retry in a moment.", ws,
+		    err_last());
+	else if (o->have_holder && o->decision.verdict == VERDICT_HELD)
+		tell_block(text, sizeof(text), &c, ws, &o->holder, &o->decision, &ctx->me,
+		    o->took_over_from_us, sys.now_wall_ms(), sys.now_boot_ms());
+	else
+		tell_queued(text, sizeof(text), &c, ws, o->queued_ahead > 0 ? o->queued_ahead : 1);
+	report_printf(to, "%s\n", text);
+}
+
 void
 report_as_found(struct inventory_look *l, const struct record *r, const struct decision *d,
     const struct holder *me)
