@@ -132,6 +132,8 @@ report_blocked(FILE *to, const struct lock_ctx *ctx, const struct lock_outcome *
 
 	for (i = 0; i < o->ncycle; i++)
 		ids[i] = o->cycle[i];
+	/* The lines said before this (claims made) come first in a pipe too. */
+	fflush(stdout);
 	/* Blocked by a workspace nested with ours: name it; the wait is still for ours. */
 	if (o->nested_ws[0] != '\0')
 		ws = o->nested_ws;
