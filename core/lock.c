@@ -520,6 +520,23 @@ decide_all(struct lock_ctx *ctx)
 }
 
 /*
+ * A renewal rewrites the others as they are, without looking up their
+ * processes (that is for acquisitions and sweeps).
+ */
+static void
+keep_others(struct lock_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->set.n; i++) {
+		if ((int)i == ctx->self)
+			continue;
+		ctx->st[i].live = 1;
+		ctx->st[i].waiting = ctx->set.h[i].wants.pid != 0;
+	}
+}
+
+/*
  * The set to write: the live holders of the one read, in their order, with
  * the waits whose process is gone forgotten and the holders left with
  * nothing dropped; at self's place (or at the end) *mine, unless NULL.
@@ -737,6 +754,8 @@ acquire_decided(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out
 	}
 	if (status == STORE_FOUND && out->action != LOCK_RENEWED)
 		decide_all(ctx);
+	else if (status == STORE_FOUND)
+		keep_others(ctx);	/* a covered need decided only about us (read_decide) */
 	if (make_mine(&mine, ctx, lease_ms, ctx->self >= 0 ? &ctx->set.h[ctx->self] : NULL) != 0)
 		return -1;
 	if (out->have_previous && ctx->self < 0) {
@@ -941,23 +960,6 @@ lock_queue_leave(struct lock_ctx *ctx)
 	}
 	store_unlock(&ctx->store);
 	return rc;
-}
-
-/*
- * A renewal rewrites the others as they are, without looking up their
- * processes (that is for acquisitions and sweeps).
- */
-static void
-keep_others(struct lock_ctx *ctx)
-{
-	size_t i;
-
-	for (i = 0; i < ctx->set.n; i++) {
-		if ((int)i == ctx->self)
-			continue;
-		ctx->st[i].live = 1;
-		ctx->st[i].waiting = ctx->set.h[i].wants.pid != 0;
-	}
 }
 
 /*
