@@ -79,6 +79,23 @@ run session-lock claim --bogus x
 assert_rc 2
 t_end
 
+t_begin "renewing a claim the session holds keeps other sessions' claims"
+spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID; spawn_owner; a2=$OWNER_PID
+sl_as aaaaaaaa-1111 "$a" claim a.c; assert_rc 0
+sl_as bbbbbbbb-2222 "$b" claim b.c; assert_rc 0
+# The same session from a new process (--resume): its record is rewritten, not the others'.
+sl_as aaaaaaaa-1111 "$a2" claim a.c
+assert_rc 0
+assert_eq "$(rec holders.0.pid)" "$a2" "the renewed holder's process"
+assert_eq "$(rec holders.1.claims.0)" "$WS/b.c" "the other session's claim after a renewal"
+# And through the hook: a Write to its own claimed file.
+write_as aaaaaaaa-1111 "$a" "$WS/a.c"
+assert_rc 0
+assert_eq "$(rec holders.1.claims.0)" "$WS/b.c" "the other session's claim after a Write"
+write_as bbbbbbbb-2222 "$b" "$WS/a.c"
+assert_rc 2
+t_end
+
 t_begin "claim of a path outside the workspace: one line, exit 2, nothing claimed"
 spawn_owner; a=$OWNER_PID
 mkdir -p "$T/elsewhere"
