@@ -14,6 +14,8 @@
  *   3  the operation failed (system error, unsafe runtime directory,
  *      invalid settings file, ...): one line on stderr says why
  *  75  run/wait: the lock could not be had within the time allowed
+ *  76  claim/wait: refused at once, because waiting would deadlock (claim.h:
+ *      a session this one would wait for waits for this one's claims)
  */
 #ifndef SL_CLI_H
 #define SL_CLI_H
@@ -25,6 +27,7 @@
 #define CLI_USAGE	2
 #define CLI_FAILED	3
 #define CLI_TIMEOUT	75
+#define CLI_REFUSED	76
 
 struct cli_cmd {
 	const char *name;
@@ -55,12 +58,6 @@ extern const struct cli_cmd cmd_doctor;
 extern const struct cli_cmd cmd_log;
 extern const struct cli_cmd cmd_run;
 extern const struct cli_cmd cmd_wait;
-extern const struct cli_cmd cmd_status;
-extern const struct cli_cmd cmd_release;
-extern const struct cli_cmd cmd_gc;
-extern const struct cli_cmd cmd_doctor;
-extern const struct cli_cmd cmd_log;
-extern const struct cli_cmd cmd_run;
-extern const struct cli_cmd cmd_wait;
+extern const struct cli_cmd cmd_claim;
 
 #endif

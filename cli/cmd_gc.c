@@ -205,18 +205,18 @@ run(int argc, char **argv)
 			report_printf(stderr, "session-lock: cannot read '%s': %s\n",
 			    l.path, err_last());
 			g.errors++;
-			continue;
-		}
-		if (inventory_ctx(&ctx, g.dir, hash, l.status == STORE_FOUND ?
+		} else if (inventory_ctx(&ctx, g.dir, hash, l.status == STORE_FOUND ?
 		    l.rec.workspace : NULL, &g.me, g.ttl_ms) != 0) {
 			report_printf(stderr, "session-lock: cannot clean up '%s': %s\n",
 			    l.path, err_last());
 			g.errors++;
-			continue;
+		} else {
+			sweep_leftovers(&g, &ctx);
+			sweep_record(&g, &ctx, &l);
+			sweep_mutex(&g, &ctx);
+			lock_ctx_free(&ctx);
 		}
-		sweep_leftovers(&g, &ctx);
-		sweep_record(&g, &ctx, &l);
-		sweep_mutex(&g, &ctx);
+		inventory_look_free(&l);
 	}
 	inventory_free(&inv);
 	if (g.removed == 0)

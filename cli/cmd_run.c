@@ -208,7 +208,7 @@ acquire(struct run *r)
 	struct lock_outcome o;
 	char who[1024], t[32];
 	siginfo_t info;
-	int sig;
+	int sig, ready;
 
 	r->ctx.waiting = r->wait_ms > 0;
 	for (;;) {
@@ -254,8 +254,10 @@ acquire(struct run *r)
 					lock_queue_leave(&r->ctx);
 				return 128 + sig;
 			}
-			if (inventory_look(&l, r->dir, r->ctx.store.hash, &r->me, r->ttl_ms) != 0 ||
-			    inventory_takeable(&l) || r->wait_ms - (sys.now_boot_ms() - start) <= 0)
+			ready = inventory_look(&l, r->dir, r->ctx.store.hash, &r->me, r->ttl_ms) != 0 ||
+			    inventory_takeable(&l);
+			inventory_look_free(&l);
+			if (ready || r->wait_ms - (sys.now_boot_ms() - start) <= 0)
 				break;
 		}
 	}
@@ -509,12 +511,12 @@ run(int argc, char **argv)
 
 	block_signals(&r);
 	rc = acquire(&r);
-	if (rc != CLI_OK)
-		return rc;
-	rc = start(&r, argv);
-	if (rc != 0)
-		return rc;
-	return supervise(&r);
+	if (rc == CLI_OK)
+		rc = start(&r, argv);
+	if (rc == 0)
+		rc = supervise(&r);
+	lock_ctx_free(&r.ctx);
+	return rc;
 }
 
 const struct cli_cmd cmd_run = {

@@ -13,9 +13,9 @@
 #include "store.h"
 #include "sys.h"
 
-/* The look of a workspace when there is no runtime directory: free. */
-static void
-look_free(struct inventory_look *l, const char *dir, const char *hash, const struct holder *me)
+/* The look of a workspace when there is no runtime directory: free. Returns 0. */
+static int
+look_absent(struct inventory_look *l, const char *dir, const char *hash, const struct holder *me)
 {
 	struct store s;
 
@@ -26,6 +26,7 @@ look_free(struct inventory_look *l, const char *dir, const char *hash, const str
 	l->owner = PROC_UNKNOWN;
 	l->now_wall = sys.now_wall_ms();
 	decide(&l->decision, NULL, me, PROC_UNKNOWN, 0, 0);
+	return 0;
 }
 
 static int
@@ -68,11 +69,12 @@ status_all(const struct holder *me, int json)
 		if (!(inv.items[i].files & INVENTORY_RECORD))
 			continue;
 		if (inventory_look(&l, dir, inv.items[i].hash, me, cfg.ttl_ms) != 0) {
+			inventory_look_free(&l);
 			cli_fail("cannot show the locks: %s", err_last());
 			goto out;
 		}
 		if (l.status == STORE_ABSENT)
-			continue;	/* removed since the listing */
+			continue;	/* removed since the listing (and owns nothing) */
 		/* The same verdicts as one workspace's status: see status_one(). */
 		if (!inventory_takeable(&l)) {
 			if (l.status == STORE_FOUND)
@@ -87,6 +89,7 @@ status_all(const struct holder *me, int json)
 				report_table_head(stdout);
 			report_table_row(stdout, &l);
 		}
+		inventory_look_free(&l);
 		shown++;
 	}
 	if (json) {
@@ -122,24 +125,26 @@ status_one(const struct holder *me, const char *path, int json)
 	if (report_config(&cfg, ws) != 0)
 		return cli_fail("cannot show the status of '%s': %s", ws, err_last());
 	workspace_hash(hash, ws);
-	rc = exists ? inventory_look(&l, dir, hash, me, cfg.ttl_ms) : 0;
+	if (exists)
+		rc = inventory_look(&l, dir, hash, me, cfg.ttl_ms);
+	else
+		rc = look_absent(&l, dir, hash, me);
 	config_free(&cfg);
-	if (rc != 0)
-		return cli_fail("cannot show the status of '%s': %s", ws, err_last());
-	if (!exists)
-		look_free(&l, dir, hash, me);
-	if (json) {
-		if (print_json(report_json(&l, ws, hash)) != CLI_OK)
-			return CLI_FAILED;
+	if (rc != 0) {
+		rc = cli_fail("cannot show the status of '%s': %s", ws, err_last());
+	} else if (json && print_json(report_json(&l, ws, hash)) != CLI_OK) {
+		rc = CLI_FAILED;
 	} else {
-		report_text(stdout, &l, ws);
+		if (!json)
+			report_text(stdout, &l, ws);
+		rc = inventory_takeable(&l) ? CLI_OK : l.status == STORE_FOUND ? CLI_HELD : -1;
 	}
-	if (inventory_takeable(&l))
-		return CLI_OK;
-	if (l.status == STORE_FOUND)
-		return CLI_HELD;
-	fflush(stdout);
-	return cli_fail("cannot tell whether '%s' is free: %s", ws, l.error);
+	if (rc == -1) {
+		fflush(stdout);
+		rc = cli_fail("cannot tell whether '%s' is free: %s", ws, l.error);
+	}
+	inventory_look_free(&l);
+	return rc;
 }
 
 static int

@@ -13,6 +13,7 @@
 #include "report.h"
 #include "store.h"
 #include "sys.h"
+#include "tell.h"
 #include "text.h"
 #include "workspace.h"
 
@@ -89,6 +90,65 @@ report_me(struct holder *me, int as_session)
 	}
 	snprintf(own, sizeof(own), "cli:%ld", (long)getpid());
 	return inventory_self(me, own, 0);
+}
+
+int
+report_session_ctx(struct lock_ctx *ctx, const char *ws, const char *session_id,
+    int64_t ttl_ms)
+{
+	char dir[PATH_MAX], key[RECORD_SESSION_LEN + 1];
+
+	record_session_key(key, session_id, strlen(session_id));
+	if (store_dir_open(dir, getenv("HOME")) != 0)
+		return -1;
+	return lock_ctx_init(ctx, dir, ws, key, ttl_ms);
+}
+
+int
+report_resolve_path(char out[PATH_MAX], const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return err_set("cannot find the current directory:");
+	return workspace_resolve_target(out, path, cwd);
+}
+
+void
+report_blocked(FILE *to, const struct lock_ctx *ctx, const struct lock_outcome *o,
+    const char *ws, const char *target, const char *lock_cmd)
+{
+	char text[2 * PATH_MAX + 2 * LOCK_PATHS_TEXT + 2048];
+	const char *ids[LOCK_CYCLE_MAX];
+	struct tell_cycle cy = { o->ncycle, ids, o->cycle_pid, o->mine };
+	struct tell_call c = {
+		.target = target,
+		.lock_cmd = lock_cmd,
+		.wait_ws = ws,
+		.paths = 1,
+		.claims = o->claims,
+	};
+	size_t i;
+
+	for (i = 0; i < o->ncycle; i++)
+		ids[i] = o->cycle[i];
+	/* The lines said before this (claims made) come first in a pipe too. */
+	fflush(stdout);
+	/* Blocked by a workspace nested with ours: name it; the wait is still for ours. */
+	if (o->nested_ws[0] != '\0')
+		ws = o->nested_ws;
+	if (o->action == LOCK_REFUSED && o->have_holder)
+		tell_refused(text, sizeof(text), &c, ws, &o->holder, &cy);
+	else if (o->action == LOCK_BUSY)
+		snprintf(text, sizeof(text), "Parallel session lock: the lock on %s is being "
+		    "changed by another process right now (%s); retry in a moment.", ws,
+		    err_last());
+	else if (o->have_holder && o->decision.verdict == VERDICT_HELD)
+		tell_block(text, sizeof(text), &c, ws, &o->holder, &o->decision, &ctx->me,
+		    o->took_over_from_us, sys.now_wall_ms(), sys.now_boot_ms());
+	else
+		tell_queued(text, sizeof(text), &c, ws, o->queued_ahead > 0 ? o->queued_ahead : 1);
+	report_printf(to, "%s\n", text);
 }
 
 void
@@ -192,30 +252,91 @@ report_verdict(const struct inventory_look *l)
 	return decide_verdict_name(l->decision.verdict);
 }
 
+/* "alive", "dead" or "unknown" for a holder's process as found. */
+static const char *
+alive_word(int local, enum proc_liveness owner)
+{
+	if (!local)
+		return "unknown";
+	return owner == PROC_ALIVE ? "alive" : owner == PROC_DEAD ? "dead" : "unknown";
+}
+
 const char *
 report_alive(const struct inventory_look *l)
 {
-	if (l->status != STORE_FOUND || !l->local)
-		return "unknown";
-	return l->owner == PROC_ALIVE ? "alive" : l->owner == PROC_DEAD ? "dead" : "unknown";
+	return l->status == STORE_FOUND ? alive_word(l->local, l->owner) : "unknown";
+}
+
+/* report_holder() of any holder r, as found (local, owner) and decided (d). */
+static void
+holder_phrase(char *buf, size_t size, const struct record *r, int local,
+    enum proc_liveness owner, const struct decision *d, int64_t now_wall)
+{
+	char sid[16], t[32], where[PROC_HOST_LEN + 16] = "";
+
+	if (!local)
+		snprintf(where, sizeof(where), " on host %s", r->host);
+	if (strcmp(r->kind, "run") == 0)
+		snprintf(buf, size, "'session-lock run' of '%s' (pid %d%s, %s, running for %s)",
+		    r->command, (int)r->pid, where, alive_word(local, owner),
+		    report_duration(t, sizeof(t), now_wall - r->acquired_at));
+	else
+		snprintf(buf, size, "session %s (pid %d%s, %s, idle %s)",
+		    report_short_id(sid, r->session_id), (int)r->pid, where,
+		    alive_word(local, owner), report_duration(t, sizeof(t), d->idle_ms));
 }
 
 void
 report_holder(char *buf, size_t size, const struct inventory_look *l)
 {
-	const struct record *r = &l->rec;
-	char sid[16], t[32], where[PROC_HOST_LEN + 16] = "";
+	holder_phrase(buf, size, &l->rec, l->local, l->owner, &l->decision, l->now_wall);
+}
 
-	if (!l->local)
-		snprintf(where, sizeof(where), " on host %s", r->host);
-	if (strcmp(r->kind, "run") == 0)
-		snprintf(buf, size, "'session-lock run' of '%s' (pid %d%s, %s, running for %s)",
-		    r->command, (int)r->pid, where, report_alive(l),
-		    report_duration(t, sizeof(t), l->now_wall - r->acquired_at));
-	else
-		snprintf(buf, size, "session %s (pid %d%s, %s, idle %s)",
-		    report_short_id(sid, r->session_id), (int)r->pid, where, report_alive(l),
-		    report_duration(t, sizeof(t), l->decision.idle_ms));
+/* Does the look show a record of path claims (schema 2), whose holders are listed? */
+static int
+has_holders(const struct inventory_look *l)
+{
+	return l->status == STORE_FOUND && l->set.n > 0 &&
+	    l->set.schema_version > RECORD_SCHEMA_SINGLE;
+}
+
+/*
+ * One holder of a record of path claims, on one line after indent: its
+ * verdict, who it is, what it holds and what it waits for ("held  session
+ * 3f2a9c1e (pid 4821, alive, idle 2s): claims /w/a.c, /w/src; waits for
+ * /w/b.c since 14:05:01"). Claims are printed one by one: there may be
+ * thousands.
+ */
+static void
+holder_line(FILE *to, const struct inventory_look *l, size_t i, const char *indent)
+{
+	const struct record *r = &l->set.h[i];
+	const struct inventory_holder *h = &l->holders[i];
+	char who[1024], at[32];
+	size_t j;
+
+	holder_phrase(who, sizeof(who), r, h->local, h->owner, &h->decision, l->now_wall);
+	report_printf(to, "%s%-19s %s: ", indent, decide_verdict_name(h->decision.verdict), who);
+	if (r->whole)
+		fputs("the whole workspace", to);
+	else if (r->nclaims == 0)
+		fputs("holds nothing", to);
+	for (j = 0; !r->whole && j < r->nclaims; j++)
+		report_printf(to, "%s%s", j == 0 ? "claims " : ", ", r->claims[j]);
+	if (r->wants.pid != 0) {
+		fputs("; waits for ", to);
+		if (r->wants.whole)
+			fputs("the whole workspace", to);
+		for (j = 0; !r->wants.whole && j < r->wants.npaths; j++)
+			report_printf(to, "%s%s", j == 0 ? "" : ", ", r->wants.paths[j]);
+		if (h->waiting)
+			report_printf(to, " since %s (pid %d)", tell_clock(at, r->wants.since),
+			    (int)r->wants.pid);
+		else
+			report_printf(to, " (no longer: its waiting process %d is gone)",
+			    (int)r->wants.pid);
+	}
+	fputc('\n', to);
 }
 
 /* A state word for scripts: free, ours, held, stale, corrupt, unsafe, newer. */
@@ -261,12 +382,82 @@ why(const struct inventory_look *l)
 	return l->decision.why != NULL ? l->decision.why : "";
 }
 
+/* The fields of one holder, as found (local, owner) and decided (d), into h. */
+static void
+holder_fields(cJSON *h, const struct record *r, int local, enum proc_liveness owner,
+    const struct decision *d, int64_t now_wall)
+{
+	cJSON *p;
+	char sid[16];
+
+	cJSON_AddStringToObject(h, "session_id", r->session_id);
+	cJSON_AddStringToObject(h, "short_id", report_short_id(sid, r->session_id));
+	cJSON_AddStringToObject(h, "kind", r->kind);
+	if (r->command[0] != '\0')
+		cJSON_AddStringToObject(h, "command", r->command);
+	else
+		cJSON_AddNullToObject(h, "command");
+	cJSON_AddNumberToObject(h, "pid", r->pid);
+	cJSON_AddStringToObject(h, "host", r->host);
+	cJSON_AddBoolToObject(h, "this_host", local);
+	cJSON_AddStringToObject(h, "alive", alive_word(local, owner));
+	cJSON_AddNumberToObject(h, "acquired_at", (double)r->acquired_at);
+	cJSON_AddNumberToObject(h, "renewed_at", (double)r->renewed_at);
+	cJSON_AddNumberToObject(h, "lease_until", (double)r->lease_until);
+	cJSON_AddNumberToObject(h, "held_ms", (double)(now_wall - r->acquired_at));
+	cJSON_AddNumberToObject(h, "idle_ms", (double)d->idle_ms);
+	cJSON_AddNumberToObject(h, "lease_left_ms", (double)d->lease_left_ms);
+	if (r->previous.session_id[0] != '\0') {
+		p = cJSON_AddObjectToObject(h, "previous");
+		if (p != NULL) {
+			cJSON_AddStringToObject(p, "session_id", r->previous.session_id);
+			cJSON_AddNumberToObject(p, "pid", r->previous.pid);
+			cJSON_AddStringToObject(p, "reason", r->previous.reason);
+			cJSON_AddNumberToObject(p, "at", (double)r->previous.at);
+		}
+	}
+}
+
+/*
+ * Holder i of a record of path claims: the fields of "holder", its
+ * verdict, what it holds and what it waits for. NULL when out of memory.
+ */
+static cJSON *
+holder_json(const struct inventory_look *l, size_t i)
+{
+	const struct record *r = &l->set.h[i];
+	const struct inventory_holder *in = &l->holders[i];
+	cJSON *h = cJSON_CreateObject(), *w;
+
+	if (h == NULL)
+		return NULL;
+	holder_fields(h, r, in->local, in->owner, &in->decision, l->now_wall);
+	cJSON_AddStringToObject(h, "verdict", decide_verdict_name(in->decision.verdict));
+	cJSON_AddBoolToObject(h, "whole", r->whole);
+	cJSON_AddItemToObject(h, "claims", cJSON_CreateStringArray(
+	    (const char *const *)r->claims, (int)r->nclaims));
+	if (r->wants.pid == 0) {
+		cJSON_AddNullToObject(h, "wants");
+		return h;
+	}
+	w = cJSON_AddObjectToObject(h, "wants");
+	if (w == NULL)
+		return h;
+	cJSON_AddNumberToObject(w, "pid", r->wants.pid);
+	cJSON_AddBoolToObject(w, "waiting", in->waiting);
+	cJSON_AddNumberToObject(w, "since", (double)r->wants.since);
+	cJSON_AddBoolToObject(w, "whole", r->wants.whole);
+	cJSON_AddItemToObject(w, "paths", cJSON_CreateStringArray(
+	    (const char *const *)r->wants.paths, (int)r->wants.npaths));
+	return h;
+}
+
 cJSON *
 report_json(const struct inventory_look *l, const char *workspace, const char *hash)
 {
 	const struct record *r = &l->rec;
-	cJSON *o = cJSON_CreateObject(), *h, *p;
-	char sid[16];
+	cJSON *o = cJSON_CreateObject(), *h, *all;
+	size_t i;
 
 	if (o == NULL)
 		return NULL;
@@ -295,32 +486,14 @@ report_json(const struct inventory_look *l, const char *workspace, const char *h
 	h = cJSON_AddObjectToObject(o, "holder");
 	if (h == NULL)
 		return o;
-	cJSON_AddStringToObject(h, "session_id", r->session_id);
-	cJSON_AddStringToObject(h, "short_id", report_short_id(sid, r->session_id));
-	cJSON_AddStringToObject(h, "kind", r->kind);
-	if (r->command[0] != '\0')
-		cJSON_AddStringToObject(h, "command", r->command);
-	else
-		cJSON_AddNullToObject(h, "command");
-	cJSON_AddNumberToObject(h, "pid", r->pid);
-	cJSON_AddStringToObject(h, "host", r->host);
-	cJSON_AddBoolToObject(h, "this_host", l->local);
-	cJSON_AddStringToObject(h, "alive", report_alive(l));
-	cJSON_AddNumberToObject(h, "acquired_at", (double)r->acquired_at);
-	cJSON_AddNumberToObject(h, "renewed_at", (double)r->renewed_at);
-	cJSON_AddNumberToObject(h, "lease_until", (double)r->lease_until);
-	cJSON_AddNumberToObject(h, "held_ms", (double)(l->now_wall - r->acquired_at));
-	cJSON_AddNumberToObject(h, "idle_ms", (double)l->decision.idle_ms);
-	cJSON_AddNumberToObject(h, "lease_left_ms", (double)l->decision.lease_left_ms);
-	if (r->previous.session_id[0] != '\0') {
-		p = cJSON_AddObjectToObject(h, "previous");
-		if (p != NULL) {
-			cJSON_AddStringToObject(p, "session_id", r->previous.session_id);
-			cJSON_AddNumberToObject(p, "pid", r->previous.pid);
-			cJSON_AddStringToObject(p, "reason", r->previous.reason);
-			cJSON_AddNumberToObject(p, "at", (double)r->previous.at);
-		}
-	}
+	holder_fields(h, r, l->local, l->owner, &l->decision, l->now_wall);
+	/* Path claims (schema 2): "holder" is the one in the way; "holders" lists them all. */
+	if (!has_holders(l))
+		return o;
+	cJSON_AddNumberToObject(o, "schema_version", l->set.schema_version);
+	all = cJSON_AddArrayToObject(o, "holders");
+	for (i = 0; all != NULL && i < l->set.n; i++)
+		cJSON_AddItemToArray(all, holder_json(l, i));
 	return o;
 }
 
@@ -342,6 +515,7 @@ report_text(FILE *to, const struct inventory_look *l, const char *workspace)
 {
 	const struct record *r = &l->rec;
 	char t[64], sid[16];
+	size_t i;
 
 	report_printf(to, "workspace:   %s\n", workspace);
 	report_printf(to, "lock file:   %s\n", l->path);
@@ -373,6 +547,12 @@ report_text(FILE *to, const struct inventory_look *l, const char *workspace)
 	if (r->previous.session_id[0] != '\0')
 		report_printf(to, "took over:   from %s (pid %d): %s\n", r->previous.session_id,
 		    (int)r->previous.pid, r->previous.reason);
+	/* Path claims: the holder above is the one in the way; here is every one. */
+	if (has_holders(l)) {
+		report_printf(to, "holders:     %zu\n", l->set.n);
+		for (i = 0; i < l->set.n; i++)
+			holder_line(to, l, i, "  ");
+	}
 }
 
 void
@@ -387,6 +567,7 @@ report_table_row(FILE *to, const struct inventory_look *l)
 {
 	const struct record *r = &l->rec;
 	char held[32], idle[32], lease[48], sid[16], pid[16];
+	size_t i;
 
 	if (l->status != STORE_FOUND) {
 		report_printf(to, "%-19s %-9s %-8s %-12s %-8s %-7s %-7s %-13s %s: %s\n",
@@ -403,4 +584,6 @@ report_table_row(FILE *to, const struct inventory_look *l)
 	if (strcmp(r->kind, "run") == 0)
 		report_printf(to, "  [session-lock run: %s]", r->command);
 	fputc('\n', to);
+	for (i = 0; has_holders(l) && i < l->set.n; i++)
+		holder_line(to, l, i, "    ");
 }

@@ -56,6 +56,33 @@ int report_config(struct config *c, const char *workspace);
 int report_me(struct holder *me, int as_session);
 
 /*
+ * Prepares ctx to act for the Claude Code session session_id (the raw id
+ * of CLAUDE_CODE_SESSION_ID, turned into its key here) in workspace ws, as
+ * its hooks do: the owner is $CLAUDE_PID, else found as a hook finds it
+ * (proc_owner). Creates the runtime directory when needed. Returns 0, or
+ * -1 with err_set(); on 0 the caller frees ctx (lock_ctx_free).
+ */
+int report_session_ctx(struct lock_ctx *ctx, const char *ws, const char *session_id,
+    int64_t ttl_ms);
+
+/*
+ * Resolves a PATH given on the command line (relative to the current
+ * directory) as the hooks resolve a Write's target (workspace.h: it need
+ * not exist yet). Returns 0, or -1 with err_set().
+ */
+int report_resolve_path(char out[PATH_MAX], const char *path);
+
+/*
+ * Tells on `to` why a session's claim or wait on ws did not go through, in
+ * the words a blocked hook uses (tell.h): the refusal of a wait that would
+ * deadlock, the holder in the way and what to run next, or the sessions
+ * that came first. target is the resolved path needed (NULL: the whole
+ * workspace); lock_cmd the path of this program for the advice.
+ */
+void report_blocked(FILE *to, const struct lock_ctx *ctx, const struct lock_outcome *o,
+    const char *ws, const char *target, const char *lock_cmd);
+
+/*
  * Makes l describe the record r as the core decided about it (a lock
  * outcome's holder or previous), finding its liveness again.
  */

@@ -17,6 +17,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_log,
 	&cmd_run,
 	&cmd_wait,
+	&cmd_claim,
 	&cmd_hash,
 	&cmd_settings,
 };

@@ -1304,8 +1304,9 @@ readonly_git(struct scan *sc, size_t i)
  * True when setting the variable NAME (s[0..n)) can change what a command
  * runs or makes it write: the search path, the dynamic loader and iconv's
  * modules, the shell's start-up, pagers, editors and tools' option
- * variables, gpg's home, and git's environment (which can name the
- * repository, a pager, an external diff, configuration or a trace file).
+ * variables, gpg's home, git's environment (which can name the
+ * repository, a pager, an external diff, configuration or a trace file),
+ * and the session our own command line acts for (check_ours).
  */
 static int
 risky_name(const char *s, size_t n)
@@ -1315,7 +1316,8 @@ risky_name(const char *s, size_t n)
 		"PS4", "PROMPT_COMMAND", "LESS", "LESSOPEN", "LESSCLOSE",
 		"MORE", "PAGER", "RIPGREP_CONFIG_PATH", "GREP_OPTIONS",
 		"MANPAGER", "EDITOR", "VISUAL", "HOME", "XDG_CONFIG_HOME",
-		"GCONV_PATH", "GNUPGHOME", NULL,
+		"GCONV_PATH", "GNUPGHOME", "CLAUDE_CODE_SESSION_ID",
+		"CLAUDE_PID", NULL,
 	};
 	static const char *const prefixes[] = {
 		"LD_", "DYLD_", "GIT_", "BASH_FUNC_", "LESSKEY", NULL,
@@ -1792,10 +1794,18 @@ check_export(struct scan *sc, size_t i)
  * Our own command line, by name or by a path to it (~/.local/bin/...):
  * status, log, hash, doctor and wait only read (wait may take the lock for
  * the session that runs it, which is what a blocked session is told to
- * do), and so do its help and version. release, gc, run and settings
- * remove locks, run commands or edit settings: a blocked session must not
- * remove another's lock. The command is the first argument (the program
- * reads no option before it), so it must be there, as typed.
+ * do), and so do its help and version. claim and release (without --force)
+ * act for that session alone: claim takes only what no other live session
+ * holds, and release gives up the session's own claims and removes only
+ * holders that are gone, as any hook takes them over. A blocked session
+ * must be able to run both: a refused wait tells it to release its claims.
+ * release --force, gc, run and settings remove locks, run commands or edit
+ * settings: a blocked session must not remove another's lock. So release
+ * needs the lock when an argument is --force (or -f), may expand to it, or
+ * comes from xargs. The session they act for is the environment's
+ * (CLAUDE_CODE_SESSION_ID, CLAUDE_PID): setting those is risky (risky_name),
+ * or a session could act as another. The command is the first argument
+ * (the program reads no option before it), so it must be there, as typed.
  */
 static int
 is_ours(const struct scan *sc, size_t i)
@@ -1818,10 +1828,10 @@ static int
 check_ours(struct scan *sc, size_t i, int appended)
 {
 	static const char readers[] =
-		"status log hash doctor wait help --help -h --version";
+		"status log hash doctor wait claim help --help -h --version";
 	char sub[48];
 	const char *t;
-	size_t j = i + 1, n;
+	size_t j = i + 1, n, k;
 
 	if (j >= sc->nw)
 		return appended ? say(sc, "'session-lock' would get its command "
@@ -1834,6 +1844,16 @@ check_ours(struct scan *sc, size_t i, int appended)
 	shown(sub, t, n);
 	if (name_in(readers, t, n))
 		return 0;
+	if (eq(t, n, "release") && !appended) {
+		for (k = j + 1; k < sc->nw; k++) {
+			if (weq(sc, k, "--force") || weq(sc, k, "-f"))
+				return say(sc, "'session-lock release' changes locks");
+			if (sc->w[k].flags & W_OPAQUE)
+				return say(sc, "'session-lock release' has an argument that "
+				    "may expand to --force");
+		}
+		return 0;
+	}
 	if (eq(t, n, "release") || eq(t, n, "gc"))
 		return say(sc, "'session-lock %s' changes locks", sub);
 	if (eq(t, n, "run"))

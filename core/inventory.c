@@ -131,6 +131,55 @@ inventory_free(struct inventory *inv)
 	inv->n = 0;
 }
 
+/* Is the wait of r (its wants) still on: does the waiting process live? */
+static int
+wait_alive(const struct record *r, const struct holder *me)
+{
+	if (r->wants.pid == 0)
+		return 0;
+	if (!decide_is_local(r, me))
+		return 1;	/* its holder's lease bounds it */
+	return proc_liveness(r->wants.pid, r->wants.pid_start) != PROC_DEAD;
+}
+
+/* Decides about every holder of out->set, and picks the one rec shows. */
+static void
+look_holders(struct inventory_look *out, const struct holder *me, int64_t now_boot)
+{
+	const struct record_set *set = &out->set;
+	struct inventory_holder *h;
+	size_t i, pick = set->n;
+
+	for (i = 0; i < set->n; i++) {
+		h = &out->holders[i];
+		h->local = decide_is_local(&set->h[i], me);
+		h->owner = h->local ? proc_liveness(set->h[i].pid, set->h[i].pid_start) :
+		    PROC_UNKNOWN;
+		decide(&h->decision, &set->h[i], me, h->owner, out->now_wall, now_boot);
+		h->holds = set->h[i].whole || set->h[i].nclaims > 0;
+		h->waiting = wait_alive(&set->h[i], me);
+	}
+	/* Another live holder that holds something, else ours, else one that holds, else the first. */
+	for (i = 0; i < set->n && pick == set->n; i++)
+		if (out->holders[i].decision.verdict == VERDICT_HELD && out->holders[i].holds)
+			pick = i;
+	for (i = 0; i < set->n && pick == set->n; i++)
+		if (out->holders[i].decision.verdict == VERDICT_OURS)
+			pick = i;
+	for (i = 0; i < set->n && pick == set->n; i++)
+		if (out->holders[i].holds)
+			pick = i;
+	out->nothing_held = pick == set->n;
+	out->pick = pick < set->n ? pick : 0;
+	h = &out->holders[out->pick];
+	record_bare(&out->rec, &set->h[out->pick]);
+	out->rec.schema_version = set->schema_version;
+	snprintf(out->rec.workspace, sizeof(out->rec.workspace), "%s", set->workspace);
+	out->local = h->local;
+	out->owner = h->owner;
+	out->decision = h->decision;
+}
+
 int
 inventory_look(struct inventory_look *out, const char *dir, const char *hash,
     const struct holder *me, int64_t ttl_ms)
@@ -144,7 +193,7 @@ inventory_look(struct inventory_look *out, const char *dir, const char *hash,
 	snprintf(out->path, sizeof(out->path), "%s", s.record_path);
 	out->owner = PROC_UNKNOWN;
 	memset(&st, 0, sizeof(st));
-	out->status = store_read_path(s.record_path, &out->rec, &st);
+	out->status = store_read_path_set(s.record_path, &out->set, &st);
 	if (out->status < 0)
 		return -1;
 	out->now_wall = sys.now_wall_ms();
@@ -158,10 +207,7 @@ inventory_look(struct inventory_look *out, const char *dir, const char *hash,
 		decide(&out->decision, NULL, me, PROC_UNKNOWN, out->now_wall, now_boot);
 		break;
 	case STORE_FOUND:
-		out->local = decide_is_local(&out->rec, me);
-		if (out->local)
-			out->owner = proc_liveness(out->rec.pid, out->rec.pid_start);
-		decide(&out->decision, &out->rec, me, out->owner, out->now_wall, now_boot);
+		look_holders(out, me, now_boot);
 		break;
 	case STORE_CORRUPT:
 		out->corrupt_old = out->now_wall - out->mtime_ms >= ttl_ms ||
@@ -174,6 +220,12 @@ inventory_look(struct inventory_look *out, const char *dir, const char *hash,
 	return 0;
 }
 
+void
+inventory_look_free(struct inventory_look *l)
+{
+	record_set_free(&l->set);
+}
+
 int
 inventory_takeable(const struct inventory_look *l)
 {
@@ -181,7 +233,8 @@ inventory_takeable(const struct inventory_look *l)
 		return 1;
 	if (l->status == STORE_CORRUPT)
 		return l->corrupt_old;
-	return l->status == STORE_FOUND && l->decision.verdict != VERDICT_HELD;
+	return l->status == STORE_FOUND &&
+	    (l->decision.verdict != VERDICT_HELD || l->nothing_held);
 }
 
 int

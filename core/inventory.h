@@ -55,34 +55,65 @@ int inventory_scan(struct inventory *out, const char *dir);
 /* Frees what inv owns; inv is then empty. */
 void inventory_free(struct inventory *inv);
 
+/* What a look found out about one holder of a record (claim.h, decide.h). */
+struct inventory_holder {
+	int local;			/* on our host: its PID could be checked */
+	enum proc_liveness owner;	/* PROC_UNKNOWN when not local */
+	struct decision decision;
+	int holds;			/* the whole workspace, or at least one claim */
+	int waiting;			/* it waits (wants), and the waiting process lives */
+};
+
 /* One record as found, and what the rules say about it. */
 struct inventory_look {
 	char path[PATH_MAX];		/* the record's file */
 	int status;			/* enum store_read_status */
 	char error[1024];		/* CORRUPT, NEWER, UNSAFE: why */
-	struct record rec;		/* FOUND */
+	/*
+	 * FOUND: the holder that decides whether `me` may take the workspace:
+	 * the first other live holder that holds something, else ours, else
+	 * the first that holds something, else the first (a schema-1 record
+	 * has only that one). Without its claims and wants (record_bare):
+	 * those are in set.
+	 */
+	struct record rec;
 	int have_mtime;
 	int64_t mtime_ms;		/* FOUND, CORRUPT: the file's mtime */
-	int local;			/* FOUND: the holder is on our host */
+	int local;			/* FOUND: rec is on our host */
 	enum proc_liveness owner;	/* FOUND: PROC_UNKNOWN when not local */
-	struct decision decision;	/* ABSENT (FREE) and FOUND */
+	struct decision decision;	/* ABSENT (FREE) and FOUND: about rec */
 	int corrupt_old;		/* CORRUPT, and as old as the core replaces */
+	int nothing_held;		/* FOUND, and no holder holds anything (waits only) */
 	int64_t now_wall;		/* when it was looked at */
+	/*
+	 * FOUND: every holder as read (set.schema_version says which schema;
+	 * schema 1 is a set of one), what was found about each, and rec's
+	 * index. Owned: inventory_look_free() frees it.
+	 */
+	struct record_set set;
+	struct inventory_holder holders[RECORD_MAX_HOLDERS];
+	size_t pick;
 };
 
 /*
- * Reads the record of hash in dir without the mutex and decides about it
- * as `me` would (decide.h), also finding whether its holder process is
- * alive. Never writes. Returns 0 (out->status says what was found), or -1
- * with err_set() on an I/O error.
+ * Reads the record of hash in dir without the mutex and decides about
+ * each holder as `me` would (decide.h), also finding whether its process
+ * (and that of its wait) is alive. Never writes. out is overwritten
+ * whole: free a look used before with inventory_look_free() first.
+ * Returns 0 (out->status says what was found), or -1 with err_set() on an
+ * I/O error; out must be freed either way.
  */
 int inventory_look(struct inventory_look *out, const char *dir, const char *hash,
     const struct holder *me, int64_t ttl_ms);
+
+/* Frees what l owns (its set of holders); rec and the rest stay readable. */
+void inventory_look_free(struct inventory_look *l);
 
 /*
  * May `me` take the lock as looked at, now? True when free, ours, stale,
  * or corrupt and old enough to be replaced. (A live holder's, a corrupt
  * record younger than the TTL, a newer version's or an unsafe file: no.)
+ * Of a record of path claims: no when another live holder holds anything.
  */
 int inventory_takeable(const struct inventory_look *l);
 

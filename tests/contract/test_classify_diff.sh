@@ -12,7 +12,7 @@
 # `timeout 5`, in the same copy of the repository until one changes it. A row
 # that needs a program this machine lacks (rg, fd, tree, an installed copy of
 # session-lock) is skipped and named, never passed. Last, one case through
-# the hook: a blocked session may run session-lock status and wait.
+# the hook: a blocked session may run session-lock status, wait, claim and release.
 . "$(dirname "$0")/../lib.sh"
 : "${SL_TOOLS:?SL_TOOLS must name the built test tools (run through make test)}"
 unset CLAUDE_CODE_SESSION_ID GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_CONFIG_PARAMETERS \
@@ -192,17 +192,23 @@ bash_call() {
 	fx PreToolUse.Bash "$1" | sed "s#\"command\": \"[^\"]*\"#\"command\": \"$3\"#" |
 		CLAUDE_PID=$2 run pretooluse-lock
 }
-t_begin "through the hook: a blocked session runs session-lock status, log and wait, not release"
+t_begin "through the hook: a blocked session runs session-lock status, log, wait, claim and release, not release --force"
 spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
 hook pretooluse-lock PreToolUse.Write holder "$a"; assert_rc 0
 for c in "$SL_BIN/session-lock status" "session-lock wait --timeout 1" \
-	"~/.local/bin/session-lock log -n 5" "$SL_BIN/session-lock status && git status"; do
+	"~/.local/bin/session-lock log -n 5" "$SL_BIN/session-lock status && git status" \
+	"session-lock claim src/a.c" "$SL_BIN/session-lock release" \
+	"session-lock wait --path a.c --timeout 1"; do
 	bash_call other "$b" "$c"
 	[ "$RC" = 0 ] && [ -z "$OUT" ] || t_fail "'$c' was not let through (exit $RC: $ERR)"
 done
 bash_call other "$b" "$SL_BIN/session-lock release --force"
 assert_rc 2
 assert_err_has "'session-lock release' changes locks"
+# It acts for the session in its environment: naming another one needs the lock.
+bash_call other "$b" "CLAUDE_CODE_SESSION_ID=holder session-lock release"
+assert_rc 2
+assert_err_has "setting 'CLAUDE_CODE_SESSION_ID'"
 t_end
 
 echo "test_classify_diff: ${#rows[@]} read-only command lines, $ran run, $skipped skipped (not found:${missing:- none})"

@@ -109,8 +109,14 @@ END_TEST
 /* Issue 9: our own command line, by name or by path (issue 10: below). */
 START_TEST(reasons_for_our_command_line)
 {
-	ck_assert_str_eq(why_of("session-lock release"),
+	ck_assert_str_eq(why_of("session-lock release --force"),
 	    "'session-lock release' changes locks");
+	ck_assert_str_eq(why_of("session-lock release $x"),
+	    "'session-lock release' has an argument that may expand to --force");
+	ck_assert_str_eq(why_of("CLAUDE_CODE_SESSION_ID=x session-lock release"),
+	    "setting 'CLAUDE_CODE_SESSION_ID' may change what runs");
+	ck_assert_str_eq(why_of("session-lock release"), "");
+	ck_assert_str_eq(why_of("session-lock claim src"), "");
 	ck_assert_str_eq(why_of("/home/u/.local/lib/claude-session-lock/bin/"
 	    "session-lock gc --all"), "'session-lock gc' changes locks");
 	ck_assert_str_eq(why_of("session-lock run -- make"),
