@@ -514,7 +514,7 @@ claims_held(char *out, size_t size, const struct lock_ctx *ctx)
 static void
 on_sessionstart(struct hook_env *env)
 {
-	char who[1024], cmd[PATH_MAX], ctxt[3 * PATH_MAX + 2048], sysmsg[PATH_MAX + 3072] = "";
+	char who[1024], cmd[PATH_MAX], ctxt[5 * PATH_MAX + 2048], sysmsg[4 * PATH_MAX + 4096] = "";
 	char held[2 * PATH_MAX];
 	struct lock_outcome o;
 	struct lock_ctx ctx;
