@@ -34,12 +34,56 @@ report_seconds(const char *text, int64_t *ms)
 	return 0;
 }
 
+/*
+ * Does the record of workspace ws list the session key as a holder? (For
+ * the Bash tool, which has no $CLAUDE_PROJECT_DIR: its current directory
+ * follows the model's `cd`.)
+ */
+static int
+record_lists(const char *dir, const char *ws, const char *key)
+{
+	struct record_set set = RECORD_SET_INIT;
+	char hash[WORKSPACE_HASH_LEN + 1];
+	struct store s;
+	int found;
+
+	workspace_hash(hash, ws);
+	store_init(&s, dir, hash);
+	found = store_read_set(&s, &set, NULL) == STORE_FOUND && record_set_find(&set, key) >= 0;
+	record_set_free(&set);
+	return found;
+}
+
 int
 report_workspace(char out[PATH_MAX], const char *path)
 {
+	const char *project = getenv("CLAUDE_PROJECT_DIR"), *sid = getenv("CLAUDE_CODE_SESSION_ID");
+	char dir[PATH_MAX], up[PATH_MAX], key[RECORD_SESSION_LEN + 1], *slash;
+	int exists;
+
 	if (path != NULL)
 		return workspace_resolve(out, path, NULL);
-	return workspace_resolve(out, getenv("CLAUDE_PROJECT_DIR"), NULL);
+	if (workspace_resolve(out, project, NULL) != 0)
+		return -1;
+	if ((project != NULL && *project != '\0') || sid == NULL || *sid == '\0' ||
+	    report_dir(dir, &exists) != 0 || !exists)
+		return 0;
+	/* Inside a session: the nearest directory up whose record holds this session. */
+	record_session_key(key, sid, strlen(sid));
+	snprintf(up, sizeof(up), "%s", out);
+	for (;;) {
+		if (record_lists(dir, up, key)) {
+			snprintf(out, PATH_MAX, "%s", up);
+			return 0;
+		}
+		slash = strrchr(up, '/');
+		if (slash == NULL || strcmp(up, "/") == 0)
+			return 0;
+		if (slash == up)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
 }
 
 int

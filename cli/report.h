@@ -26,8 +26,11 @@ int report_seconds(const char *text, int64_t *ms);
 
 /*
  * Resolves the workspace as the hooks do: path when given, else
- * $CLAUDE_PROJECT_DIR when set, else the current directory. Returns 0 or
- * -1 with err_set().
+ * $CLAUDE_PROJECT_DIR when set, else the current directory; or, inside a
+ * Claude Code session (CLAUDE_CODE_SESSION_ID, as in the Bash tool, which
+ * has no $CLAUDE_PROJECT_DIR and whose directory follows the model's `cd`),
+ * the nearest directory above whose lock record lists that session.
+ * Returns 0 or -1 with err_set().
  */
 int report_workspace(char out[PATH_MAX], const char *path);
 

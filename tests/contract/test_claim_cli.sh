@@ -285,4 +285,17 @@ run session-lock status
 assert_out_has "waits for $WS/a.c (no longer: its waiting process"
 t_end
 
+t_begin "after a cd, claim finds the session's workspace by the record that lists it"
+spawn_owner; a=$OWNER_PID
+mkdir -p "$WS/sub/deep"
+write_as aaaaaaaa-1111 "$a" "$WS/a.c"; assert_rc 0
+( unset CLAUDE_PROJECT_DIR; cd "$WS/sub/deep" &&
+  CLAUDE_CODE_SESSION_ID=aaaaaaaa-1111 CLAUDE_PID=$a "$SL_BIN/session-lock" claim x.c ) \
+	> "$T/.out" 2> "$T/.err"
+RC=$?; OUT=$(cat "$T/.out"); ERR=$(cat "$T/.err")
+assert_rc 0
+assert_eq "$(rec holders.0.claims.1)" "$WS/sub/deep/x.c" "the claim, in the workspace's record"
+assert_no_file "$(lock_file "$WS/sub/deep")"
+t_end
+
 t_finish
