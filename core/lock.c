@@ -170,16 +170,19 @@ fill_cycle(struct lock_ctx *ctx, struct lock_outcome *out, const struct claim_de
  * STORE_FOUND, *st on FOUND or CORRUPT, and in out: the decision about the
  * holder that matters (ours when covered; the blocker; else the first
  * stale holder in the way, which acquire takes over from) as out->holder,
- * and the claim verdict as out->claim.
+ * and the claim verdict as out->claim. With partial_ok, a covered need may
+ * be answered from our own holder alone (store_read_set_self: a record of
+ * a thousand claims costs the re-entrant path no more than one of two);
+ * ctx->set then holds only that holder.
  */
 static int
-read_decide(struct lock_ctx *ctx, struct lock_outcome *out, struct stat *st)
+read_decide_as(struct lock_ctx *ctx, struct lock_outcome *out, struct stat *st, int partial_ok)
 {
 	const struct holder *me = &ctx->me;
 	struct claim_need need = { ctx->claim == NULL, ctx->claim };
 	int64_t now_wall = sys.now_wall_ms(), now_boot = sys.now_boot_ms(), since;
 	struct claim_decision cd;
-	int status, pick = -1;
+	int status, pick = -1, partial = 0;
 	size_t i;
 
 	out->have_holder = 0;
@@ -187,7 +190,23 @@ read_decide(struct lock_ctx *ctx, struct lock_outcome *out, struct stat *st)
 	out->claim = CLAIM_FREE;
 	out->claims[0] = '\0';
 	ctx->self = -1;
-	status = store_read_set(&ctx->store, &ctx->set, st);
+	if (partial_ok) {
+		/* The re-entrant path reads our own holder only, if the answer is in it. */
+		status = store_read_set_self(&ctx->store, &ctx->set, st, me->session_id, &partial);
+		if (status == STORE_FOUND && partial) {
+			ctx->self = 0;
+			decide_holder(ctx, 0, now_wall, now_boot);
+			if (claim_covers(&ctx->set.h[0], &need)) {
+				out->claim = CLAIM_COVERED;
+				pick = 0;
+				goto picked;
+			}
+			ctx->self = -1;
+			status = store_read_set(&ctx->store, &ctx->set, st);
+		}
+	} else {
+		status = store_read_set(&ctx->store, &ctx->set, st);
+	}
 	if (status != STORE_FOUND) {
 		decide(&out->decision, NULL, me, PROC_UNKNOWN, 0, 0);
 		return status;
@@ -240,6 +259,12 @@ picked:
 	out->took_over_from_us = out->decision.verdict == VERDICT_HELD &&
 	    strcmp(out->holder.previous.session_id, me->session_id) == 0;
 	return status;
+}
+
+static int
+read_decide(struct lock_ctx *ctx, struct lock_outcome *out, struct stat *st)
+{
+	return read_decide_as(ctx, out, st, 0);
 }
 
 /* A corrupt record may be replaced once it is older than the TTL or the boot. */
@@ -816,7 +841,7 @@ lock_acquire(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out)
 	memset(out, 0, sizeof(*out));
 	if (lease_ms < ctx->ttl_ms)
 		lease_ms = ctx->ttl_ms;
-	status = read_decide(ctx, out, &st);
+	status = read_decide_as(ctx, out, &st, 1);
 	if (status < 0 || status == STORE_UNSAFE || status == STORE_NEWER)
 		return -1;
 	if (status == STORE_CORRUPT && !corrupt_is_old(ctx, &st))

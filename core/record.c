@@ -383,6 +383,72 @@ record_set_parse(struct record_set *out, const char *buf, size_t len, int *newer
 	return rc;
 }
 
+/*
+ * The text a holder of session key begins with, as cJSON_PrintUnformatted()
+ * writes it: {"session_id":"<key, JSON-escaped>", (malloc()ed; NULL when out
+ * of memory).
+ */
+static char *
+holder_start(const char *key)
+{
+	cJSON *str = cJSON_CreateString(key);
+	char *quoted = str != NULL ? cJSON_PrintUnformatted(str) : NULL, *text = NULL;
+	size_t len;
+
+	if (quoted != NULL) {
+		len = strlen(quoted);
+		text = malloc(len + sizeof("{\"session_id\":,"));
+		if (text != NULL)
+			snprintf(text, len + sizeof("{\"session_id\":,"), "{\"session_id\":%s,", quoted);
+	}
+	free(quoted);
+	cJSON_Delete(str);
+	return text;
+}
+
+int
+record_set_parse_one(struct record_set *out, const char *buf, size_t len, const char *key)
+{
+	static const char head[] = "{\"schema_version\":2,\"workspace\":";
+	const char *at = buf, *end = buf + len, *next = NULL;
+	size_t budget = RECORD_MAX_CLAIMS;
+	char *start = NULL;
+	cJSON *obj = NULL;
+	struct record r;
+	int rc = 0;
+
+	record_set_free(out);
+	if (len < sizeof(head) || len > RECORD_MAX_BYTES || memcmp(buf, head, sizeof(head) - 1) != 0 ||
+	    memchr(buf, '\0', len) != NULL || (start = holder_start(key)) == NULL)
+		goto out;
+	/* A holder begins an element of the holders array: after "[" or "},". */
+	while ((at = memmem(at, (size_t)(end - at), start, strlen(start))) != NULL) {
+		if (at - buf >= 2 && (at[-1] == '[' || (at[-1] == ',' && at[-2] == '}')))
+			break;
+		at++;
+	}
+	if (at == NULL)
+		goto out;
+	obj = cJSON_ParseWithLengthOpts(at, (size_t)(end - at), &next, 0);
+	if (obj == NULL)
+		goto out;
+	record_defaults(&r);
+	if (parse_claimant(&r, obj, &budget) != 0 || strcmp(r.session_id, key) != 0) {
+		record_free(&r);
+		goto out;
+	}
+	out->schema_version = RECORD_SCHEMA_VERSION;
+	if (record_set_take(out, &r) != 0) {
+		record_free(&r);
+		goto out;
+	}
+	rc = 1;
+out:
+	cJSON_Delete(obj);
+	free(start);
+	return rc;
+}
+
 int
 record_parse(struct record *out, const char *buf, size_t len, int *newer)
 {

@@ -175,6 +175,16 @@ int record_parse(struct record *out, const char *buf, size_t len, int *newer);
 int record_set_parse(struct record_set *out, const char *buf, size_t len, int *newer);
 
 /*
+ * The re-entrant path's shortcut: from a schema-2 record, parses only the
+ * holder of session key (found as an element of "holders", where
+ * record_set_format() writes it) into out, a set of that one holder.
+ * Returns 1 when it did, else 0 (not schema 2, not there, or anything
+ * unusual: the caller parses the whole record, which also judges whether it
+ * is corrupt). A set of one holder says nothing about the others.
+ */
+int record_set_parse_one(struct record_set *out, const char *buf, size_t len, const char *key);
+
+/*
  * Formats the set: schema 1 when it is one holder of the whole workspace
  * that claims and wants nothing, else schema 2. NULL (err_set) when out of
  * memory or when the set is empty.

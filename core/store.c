@@ -174,8 +174,13 @@ store_unlock(struct store *s)
 	}
 }
 
-int
-store_read_path_set(const char *path, struct record_set *out, struct stat *stp)
+/*
+ * Reads the record at path into out; with key, tries first to parse only
+ * that session's holder (record_set_parse_one), setting *partial.
+ */
+static int
+read_path(const char *path, struct record_set *out, struct stat *stp, const char *key,
+    int *partial)
 {
 	char *buf = NULL;
 	struct stat st;
@@ -233,6 +238,11 @@ store_read_path_set(const char *path, struct record_set *out, struct stat *stp)
 		len += (size_t)n;
 	}
 	sys_step("record-read");
+	if (key != NULL && record_set_parse_one(out, buf, len, key) == 1) {
+		*partial = 1;
+		rc = STORE_FOUND;
+		goto out;
+	}
 	if (record_set_parse(out, buf, len, &newer) != 0) {
 		char why[512];
 
@@ -247,6 +257,20 @@ out:
 	free(buf);
 	sys.close(fd);
 	return rc;
+}
+
+int
+store_read_path_set(const char *path, struct record_set *out, struct stat *st)
+{
+	return read_path(path, out, st, NULL, NULL);
+}
+
+int
+store_read_set_self(const struct store *s, struct record_set *out, struct stat *st,
+    const char *key, int *partial)
+{
+	*partial = 0;
+	return read_path(s->record_path, out, st, key, partial);
 }
 
 int

@@ -105,6 +105,15 @@ int store_read_set(const struct store *s, struct record_set *out, struct stat *s
 int store_read_path_set(const char *path, struct record_set *out, struct stat *st);
 
 /*
+ * store_read_set(), but when the record is a schema-2 set that lists the
+ * session key, only that holder is parsed (*partial = 1: out holds just it,
+ * and nothing about the others). For the re-entrant path, whose answer
+ * depends on our own holder alone; anything else needs the whole set.
+ */
+int store_read_set_self(const struct store *s, struct record_set *out, struct stat *st,
+    const char *key, int *partial);
+
+/*
  * Reads a record file by path, with the same checks (for tools that list
  * every record). Same return values as store_read().
  */

@@ -1476,6 +1476,58 @@ START_TEST(every_prefix_of_a_set_is_refused)
 }
 END_TEST
 
+/* The re-entrant path's shortcut: one holder out of a formatted set, or nothing. */
+START_TEST(parse_one_finds_its_holder_only)
+{
+	struct record_set one = RECORD_SET_INIT;
+	char *text;
+
+	ck_assert_int_eq(record_set_parse(&set, set2, strlen(set2), &newer), 0);
+	text = record_set_format(&set);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(record_set_parse_one(&one, text, strlen(text), "sess-C"), 1);
+	ck_assert_uint_eq(one.n, 1);
+	ck_assert_str_eq(one.h[0].session_id, "sess-C");
+	ck_assert_int_eq(one.h[0].wants.pid, 6161);
+	ck_assert_int_eq(record_set_parse_one(&one, text, strlen(text), "run:77:1"), 1);
+	ck_assert_str_eq(one.h[0].command, "make test");
+	ck_assert_uint_eq(one.h[0].nclaims, 1);
+	/* Not listed, or listed only as someone's "previous": nothing. */
+	ck_assert_int_eq(record_set_parse_one(&one, text, strlen(text), "old"), 0);
+	ck_assert_int_eq(record_set_parse_one(&one, text, strlen(text), "sess"), 0);
+	ck_assert_uint_eq(one.n, 0);
+	free(text);
+	record_set_free(&one);
+}
+END_TEST
+
+START_TEST(parse_one_leaves_anything_else_to_the_full_parse)
+{
+	static const char newer3[] = "{\"schema_version\":3,\"workspace\":\"/w\",\"holders\":["
+	    "{\"session_id\":\"s\",\"pid\":42,\"acquired_at\":1,\"ttl_ms\":1,\"whole\":true}]}";
+	static const char torn[] = "{\"schema_version\":2,\"workspace\":\"/w\",\"holders\":["
+	    "{\"session_id\":\"s\",\"pid\":42,\"acq";
+	static const char quoted[] = "{\"schema_version\":2,\"workspace\":\"/w\",\"holders\":["
+	    "{\"session_id\":\"a\\\"b\",\"pid\":42,\"acquired_at\":1,\"ttl_ms\":1,\"whole\":true}]}";
+	struct record_set one = RECORD_SET_INIT;
+	char *v1;
+
+	/* Schema 1: a record of one holder is cheap to parse whole. */
+	ck_assert_int_eq(record_parse(&rec, full, strlen(full), &newer), 0);
+	v1 = record_format(&rec);
+	ck_assert_ptr_nonnull(v1);
+	ck_assert_int_eq(record_set_parse_one(&one, v1, strlen(v1), rec.session_id), 0);
+	ck_assert_int_eq(record_set_parse_one(&one, newer3, strlen(newer3), "s"), 0);
+	ck_assert_int_eq(record_set_parse_one(&one, torn, strlen(torn), "s"), 0);
+	/* A key that JSON escapes is found as it is written. */
+	ck_assert_int_eq(record_set_parse_one(&one, quoted, strlen(quoted), "a\"b"), 1);
+	ck_assert_str_eq(one.h[0].session_id, "a\"b");
+	free(v1);
+	record_set_free(&one);
+	record_free(&rec);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1542,6 +1594,8 @@ suite(void)
 	tcase_add_test(tc, paths_up_to_the_limit_across_holders);
 	tcase_add_test(tc, claim_length_is_bounded);
 	tcase_add_test(tc, every_prefix_of_a_set_is_refused);
+	tcase_add_test(tc, parse_one_finds_its_holder_only);
+	tcase_add_test(tc, parse_one_leaves_anything_else_to_the_full_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }
