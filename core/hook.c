@@ -109,6 +109,14 @@ block_reply(struct hook_env *env, const struct lock_outcome *o, const char *ws)
 		    "claude-session-lock refused %s: waiting would deadlock with session %.8s "
 		    "(pid %d) in %s", c.skill ? "a skill's shell command" : c.tool != NULL ?
 		    c.tool : "a tool", o->holder.session_id, (int)o->holder.pid, ws);
+	} else if (o->have_holder && o->decision.verdict == VERDICT_HELD && o->claims[0] != '\0') {
+		tell_block(env->reply->text, sizeof(env->reply->text), &c, ws, &o->holder,
+		    &o->decision, &env->me, o->took_over_from_us, sys.now_wall_ms(),
+		    sys.now_boot_ms());
+		snprintf(env->reply->user, sizeof(env->reply->user),
+		    "claude-session-lock blocked %s: session %.8s (pid %d) has claimed %s",
+		    c.skill ? "a skill's shell command" : c.tool != NULL ? c.tool : "a tool",
+		    o->holder.session_id, (int)o->holder.pid, o->claims);
 	} else if (o->have_holder && o->decision.verdict == VERDICT_HELD) {
 		tell_block(env->reply->text, sizeof(env->reply->text), &c, ws, &o->holder,
 		    &o->decision, &env->me, o->took_over_from_us, sys.now_wall_ms(),

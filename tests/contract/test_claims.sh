@@ -72,6 +72,7 @@ matrix_case() {
 		assert_err_has "Claude Code session A (pid $a"
 		assert_err_has "has claimed"
 		assert_out_deny
+		assert_out_has "\"systemMessage\":\"claude-session-lock blocked Write: session A (pid $a) has claimed $WS/"
 		claims_of B > /dev/null && t_fail "B got a holder: $(cat "$(lock_file)")"
 	else
 		assert_rc 0
