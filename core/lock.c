@@ -671,10 +671,14 @@ record_wait(struct lock_ctx *ctx)
 
 	if (ctx->self >= 0) {
 		const struct record_wants *w = &ctx->set.h[ctx->self].wants;
+		int same = w->pid != 0 && w->whole == (ctx->claim == NULL) &&
+		    (ctx->claim == NULL || (w->npaths == 1 && strcmp(w->paths[0], path) == 0));
 
-		if (w->pid == getpid() && w->whole == (ctx->claim == NULL) &&
-		    (ctx->claim == NULL || (w->npaths == 1 && strcmp(w->paths[0], path) == 0)))
+		if (same && w->pid == getpid())
 			return 0;
+		/* A wait run again for the same thing keeps its place in line. */
+		if (same && w->since < ctx->wait_since)
+			ctx->wait_since = w->since;
 		if (record_copy(&mine, &ctx->set.h[ctx->self]) != 0)
 			return -1;
 	} else {
