@@ -1506,10 +1506,14 @@ group(['16'], async () => {
 	const twx = toolResult('s16b', 2);
 	const trd = toolResult('s16b', 1);
 	c.ok(trd && !trd.isError && trd.text.includes('from A'), `B's Read of a.txt did not run: ${short(trd && trd.text)}`);
-	// The Read notice of a claimed file (hook.c on_read) needs a PreToolUse
-	// hook for Read; the registered matcher has none, so it is only noted.
-	const readNotice = requests('s16b').some((e) => JSON.stringify(e.body.messages || '').includes('PreToolUse:Read hook additional context'));
-	c.note(`B's Read of a.txt: ${readNotice ? 'the model was told that A claims it' : 'no notice reached the model (no PreToolUse hook is registered for Read)'}`);
+	// The Read notice of a claimed file (hook.c on_read): the PreToolUse
+	// matcher lists Read, and the model is told that A claims the file.
+	const notice = `${fa} is claimed by session ${sidA && sidA.slice(0, 8)} (pid ${A.pid}), which may be changing it`;
+	const readNotice = requests('s16b').some((e) => {
+		const m = JSON.stringify(e.body.messages || '');
+		return m.includes('PreToolUse:Read hook additional context') && m.includes(notice);
+	});
+	c.ok(readNotice, `B's Read of a.txt: the model was not told that A claims it (${notice})`);
 	if (c.ok(twx, 'session B sent no tool_result for its Write of a.txt')) {
 		const want = `PreToolUse:Write hook error: Parallel session lock: in the workspace ${ws}, Claude Code session ${sidA && sidA.slice(0, 8)} (pid ${A.pid}, `;
 		c.ok(twx.isError && twx.text.startsWith(want), `B's Write of a.txt was not blocked with a reason naming A: ${short(twx.text, 600)}`);
