@@ -61,6 +61,21 @@ claim_covers(const struct record *r, const struct claim_need *need)
 }
 
 int
+claim_wanted(const struct record *r, const struct claim_need *need)
+{
+	size_t i;
+
+	if (r->wants.pid == 0)
+		return 0;
+	if (r->wants.whole || need->whole)
+		return r->wants.whole || r->wants.npaths > 0;
+	for (i = 0; i < r->wants.npaths; i++)
+		if (claim_overlaps(r->wants.paths[i], need->path))
+			return 1;
+	return 0;
+}
+
+int
 claim_wants_from(const struct record *r, const struct record *h)
 {
 	if (r->wants.pid == 0)
@@ -131,16 +146,9 @@ claim_decide(struct claim_decision *out, const struct record_set *s,
 	}
 	holds = self >= 0 && st[self].live && (s->h[self].whole || s->h[self].nclaims > 0);
 	for (i = 0; !holds && i < s->n; i++) {
-		struct record want;
-
 		if ((int)i == self || !st[i].live || !st[i].waiting || s->h[i].wants.since >= since)
 			continue;
-		/* Its wants, seen as holdings, against our need. */
-		memset(&want, 0, sizeof(want));
-		want.whole = s->h[i].wants.whole;
-		want.claims = s->h[i].wants.paths;
-		want.nclaims = s->h[i].wants.npaths;
-		if (claim_conflicts(&want, need) &&
+		if (claim_wanted(&s->h[i], need) &&
 		    (out->waiter < 0 || s->h[i].wants.since < s->h[out->waiter].wants.since))
 			out->waiter = (int)i;
 	}

@@ -77,6 +77,9 @@ int claim_conflicts(const struct record *r, const struct claim_need *need);
 /* Does what r holds cover need (whole, or a claim equal to or above the path)? */
 int claim_covers(const struct record *r, const struct claim_need *need);
 
+/* Does r's wait want something that conflicts with need? */
+int claim_wanted(const struct record *r, const struct claim_need *need);
+
 /* Does r's live wait want something that what h holds stands in the way of? */
 int claim_wants_from(const struct record *r, const struct record *h);
 

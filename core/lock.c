@@ -128,12 +128,39 @@ claims_text(char *out, size_t size, const struct record *r, const struct claim_n
 	}
 }
 
+/* Holder pick of ctx->set, and what was decided about it, as out's holder. */
+static void
+name_as_holder(const struct lock_ctx *ctx, struct lock_outcome *out, int pick)
+{
+	record_bare(&out->holder, &ctx->set.h[pick]);
+	if (out->holder.workspace[0] == '\0')
+		snprintf(out->holder.workspace, sizeof(out->holder.workspace), "%s",
+		    ctx->set.workspace);
+	out->decision = ctx->dec[pick];
+}
+
+/* "p1, p2": those of mine's claims that waiter's wait wants ("" when mine is whole). */
+static void
+wanted_text(char *out, size_t size, const struct record *mine, const struct record *waiter)
+{
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; !mine->whole && i < mine->nclaims && len < size; i++) {
+		struct claim_need n = { 0, mine->claims[i] };
+
+		if (claim_wanted(waiter, &n))
+			len += (size_t)snprintf(out + len, size - len, "%s%s", len > 0 ? ", " : "",
+			    mine->claims[i]);
+	}
+}
+
 /* A refusal's cycle and our claims its last waiter waits for, into out. */
 static void
 fill_cycle(struct lock_ctx *ctx, struct lock_outcome *out, const struct claim_decision *cd)
 {
 	const struct record *last, *mine;
-	size_t i, len = 0;
+	size_t i;
 
 	out->ncycle = cd->ncycle < LOCK_CYCLE_MAX ? cd->ncycle : LOCK_CYCLE_MAX;
 	for (i = 0; i < out->ncycle; i++) {
@@ -146,22 +173,10 @@ fill_cycle(struct lock_ctx *ctx, struct lock_outcome *out, const struct claim_de
 		return;
 	last = &ctx->set.h[cd->cycle[cd->ncycle - 1]];
 	mine = &ctx->set.h[ctx->self];
-	if (mine->whole) {
+	if (mine->whole)
 		snprintf(out->mine, sizeof(out->mine), "the whole workspace");
-		return;
-	}
-	for (i = 0; i < mine->nclaims && len < sizeof(out->mine); i++) {
-		struct claim_need n = { 0, mine->claims[i] };
-		struct record want;
-
-		memset(&want, 0, sizeof(want));
-		want.whole = last->wants.whole;
-		want.claims = last->wants.paths;
-		want.nclaims = last->wants.npaths;
-		if (claim_conflicts(&want, &n))
-			len += (size_t)snprintf(out->mine + len, sizeof(out->mine) - len, "%s%s",
-			    len > 0 ? ", " : "", mine->claims[i]);
-	}
+	else
+		wanted_text(out->mine, sizeof(out->mine), mine, last);
 }
 
 /*
@@ -251,11 +266,7 @@ picked:
 		return status;
 	}
 	out->have_holder = 1;
-	record_bare(&out->holder, &ctx->set.h[pick]);
-	if (out->holder.workspace[0] == '\0')
-		snprintf(out->holder.workspace, sizeof(out->holder.workspace), "%s",
-		    ctx->set.workspace);
-	out->decision = ctx->dec[pick];
+	name_as_holder(ctx, out, pick);
 	out->took_over_from_us = out->decision.verdict == VERDICT_HELD &&
 	    strcmp(out->holder.previous.session_id, me->session_id) == 0;
 	return status;
@@ -1028,11 +1039,7 @@ read_self(struct lock_ctx *ctx, struct lock_outcome *out)
 		pick = 0;
 	decide_holder(ctx, (size_t)pick, now_wall, now_boot);
 	out->have_holder = 1;
-	record_bare(&out->holder, &ctx->set.h[pick]);
-	if (out->holder.workspace[0] == '\0')
-		snprintf(out->holder.workspace, sizeof(out->holder.workspace), "%s",
-		    ctx->set.workspace);
-	out->decision = ctx->dec[pick];
+	name_as_holder(ctx, out, pick);
 	return status;
 }
 
@@ -1054,32 +1061,18 @@ static void
 tell_waiters(struct lock_ctx *ctx, struct record_set *next, struct lock_outcome *out)
 {
 	const struct record *mine = &ctx->set.h[ctx->self];
-	size_t j, i, len;
+	size_t j;
 
 	out->nwaiters = 0;
 	for (j = 0; j < ctx->set.n && j < next->n && out->nwaiters < LOCK_CYCLE_MAX; j++) {
-		struct record want;
-		char *text = out->waited[out->nwaiters];
-
 		if (!untold_waiter(ctx, j))
 			continue;
 		next->h[j].wants.told = 1;
 		snprintf(out->waiter[out->nwaiters], sizeof(out->waiter[0]), "%s",
 		    ctx->set.h[j].session_id);
 		out->waiter_since[out->nwaiters] = ctx->set.h[j].wants.since;
-		memset(&want, 0, sizeof(want));
-		want.whole = ctx->set.h[j].wants.whole;
-		want.claims = ctx->set.h[j].wants.paths;
-		want.nclaims = ctx->set.h[j].wants.npaths;
-		text[0] = '\0';
-		for (i = 0, len = 0; !mine->whole && i < mine->nclaims &&
-		    len < sizeof(out->waited[0]); i++) {
-			struct claim_need n = { 0, mine->claims[i] };
-
-			if (claim_conflicts(&want, &n))
-				len += (size_t)snprintf(text + len, sizeof(out->waited[0]) - len,
-				    "%s%s", len > 0 ? ", " : "", mine->claims[i]);
-		}
+		wanted_text(out->waited[out->nwaiters], sizeof(out->waited[0]), mine,
+		    &ctx->set.h[j]);
 		out->nwaiters++;
 	}
 }
@@ -1196,11 +1189,7 @@ name_holder(struct lock_ctx *ctx, struct lock_outcome *out)
 		decide(&out->decision, NULL, &ctx->me, PROC_UNKNOWN, 0, 0);
 		return;
 	}
-	record_bare(&out->holder, &ctx->set.h[pick]);
-	if (out->holder.workspace[0] == '\0')
-		snprintf(out->holder.workspace, sizeof(out->holder.workspace), "%s",
-		    ctx->set.workspace);
-	out->decision = ctx->dec[pick];
+	name_as_holder(ctx, out, pick);
 }
 
 /*

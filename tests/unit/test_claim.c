@@ -182,6 +182,22 @@ START_TEST(wants_from_is_a_live_wait_against_holdings)
 	}
 	holding(&h, &c->holds);
 	ck_assert_msg(claim_wants_from(&r, &h) == c->conflict, "case %d", _i);
+	/* claim_wanted(): the same question, one need at a time. */
+	if (c->holds.whole) {
+		struct claim_need whole = { 1, NULL };
+
+		ck_assert_msg(claim_wanted(&r, &whole) == c->conflict, "case %d: wanted whole", _i);
+	} else if (c->holds.n > 0) {
+		int any = 0;
+		size_t k;
+
+		for (k = 0; k < c->holds.n; k++) {
+			struct claim_need one = { 0, c->holds.p[k] };
+
+			any |= claim_wanted(&r, &one);
+		}
+		ck_assert_msg(any == c->conflict, "case %d: wanted, path by path", _i);
+	}
 	/* What r itself holds does not enter into it. */
 	r.whole = 1;
 	ck_assert_msg(claim_wants_from(&r, &h) == c->conflict, "case %d, r whole", _i);
