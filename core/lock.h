@@ -11,6 +11,14 @@
  * record and backs off (Mercurial's re-read under its .break lock, with a
  * kernel lock in place of a lock file).
  *
+ * The record is the set of the workspace's holders (record.h): one that
+ * holds the whole workspace (the "workspace" scope, and changing Bash
+ * commands), or several that hold path claims (the "paths" scope). Each
+ * holder's liveness is decide()'s; what the live ones stand in the way of,
+ * and which wait would close a cycle, is claim_decide()'s (claim.h). An
+ * operation changes only the caller's holder, drops stale ones, and writes
+ * the whole set back with the same atomic replace.
+ *
  * Steps, for crash tests (sys_step names, in order):
  *   acquire:  decided -> mutex-locked -> record-read -> temp-created ->
  *             temp-written -> renamed -> logged
