@@ -617,6 +617,8 @@ main(int argc, char **argv)
 	free(max_leave);
 	free(all);
 	free(pids);
+	for (j = 0; j < o.npaths; j++)
+		free(o.abs[j]);
 	return total.entries == (long)o.n * o.m && violations == 0 && total.collisions == 0 &&
 	    total.missing_claim == 0 && total.record_conflict == 0 && total.failopen == 0 &&
 	    total.errors == 0 && bad_exit == 0 ? 0 : 1;
