@@ -95,6 +95,22 @@ wait_alive(const struct record *r, const struct holder *me)
 	return proc_liveness(r->wants.pid, r->wants.pid_start) != PROC_DEAD;
 }
 
+/*
+ * Our holder in ctx->set: the one of our session, else one of our process
+ * (the same Claude Code process after /clear has a new session id); -1.
+ */
+static int
+find_self(const struct lock_ctx *ctx)
+{
+	int self = record_set_find(&ctx->set, ctx->me.session_id);
+	size_t i;
+
+	for (i = 0; i < ctx->set.n && self < 0; i++)
+		if (decide_is_ours(&ctx->set.h[i], &ctx->me))
+			self = (int)i;
+	return self;
+}
+
 /* decide() about holder i of the set, into ctx->dec[i] and ctx->st[i]. */
 static void
 decide_holder(struct lock_ctx *ctx, size_t i, int64_t now_wall, int64_t now_boot)
@@ -128,14 +144,20 @@ claims_text(char *out, size_t size, const struct record *r, const struct claim_n
 	}
 }
 
+/* Holder i of ctx->set into dst, without what it owns, with the set's workspace. */
+static void
+copy_holder(struct record *dst, const struct lock_ctx *ctx, int i)
+{
+	record_bare(dst, &ctx->set.h[i]);
+	if (dst->workspace[0] == '\0')
+		snprintf(dst->workspace, sizeof(dst->workspace), "%s", ctx->set.workspace);
+}
+
 /* Holder pick of ctx->set, and what was decided about it, as out's holder. */
 static void
 name_as_holder(const struct lock_ctx *ctx, struct lock_outcome *out, int pick)
 {
-	record_bare(&out->holder, &ctx->set.h[pick]);
-	if (out->holder.workspace[0] == '\0')
-		snprintf(out->holder.workspace, sizeof(out->holder.workspace), "%s",
-		    ctx->set.workspace);
+	copy_holder(&out->holder, ctx, pick);
 	out->decision = ctx->dec[pick];
 }
 
@@ -226,10 +248,7 @@ read_decide_as(struct lock_ctx *ctx, struct lock_outcome *out, struct stat *st, 
 		decide(&out->decision, NULL, me, PROC_UNKNOWN, 0, 0);
 		return status;
 	}
-	ctx->self = record_set_find(&ctx->set, me->session_id);
-	for (i = 0; i < ctx->set.n; i++)
-		if (decide_is_ours(&ctx->set.h[i], me) && ctx->self < 0)
-			ctx->self = (int)i;	/* the same process after /clear */
+	ctx->self = find_self(ctx);
 	/* The re-entrant path: what we hold covers the need; no other holder is looked at. */
 	if (ctx->self >= 0) {
 		decide_holder(ctx, (size_t)ctx->self, now_wall, now_boot);
@@ -633,11 +652,7 @@ make_mine(struct record *mine, struct lock_ctx *ctx, int64_t lease_ms, const str
 			return -1;
 		make_record(mine, ctx, lease_ms, mine);
 	} else {
-		make_record(mine, ctx, lease_ms, NULL);
-		mine->whole = 0;
-		mine->nclaims = 0;
-		mine->claims = NULL;
-		memset(&mine->wants, 0, sizeof(mine->wants));
+		make_record(mine, ctx, lease_ms, NULL);	/* holding and wanting nothing yet */
 	}
 	record_wants_set(mine, 0, 0, 0, 0, NULL, 0);
 	if (claim_covers(mine, &need))
@@ -693,11 +708,7 @@ record_wait(struct lock_ctx *ctx)
 		if (record_copy(&mine, &ctx->set.h[ctx->self]) != 0)
 			return -1;
 	} else {
-		make_record(&mine, ctx, ctx->ttl_ms, NULL);
-		mine.whole = 0;
-		mine.nclaims = 0;
-		mine.claims = NULL;
-		memset(&mine.wants, 0, sizeof(mine.wants));
+		make_record(&mine, ctx, ctx->ttl_ms, NULL);	/* holding nothing */
 	}
 	{
 		struct proc_stat ps;
@@ -731,8 +742,6 @@ acquire_decided(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out
 				queue_join(&q, &ctx->store, ctx->me.session_id);
 			return 0;
 		}
-		record_set_free(&ctx->set);
-		ctx->self = -1;
 		if (make_mine(&mine, ctx, lease_ms, NULL) != 0)
 			return -1;
 		snprintf(mine.previous.session_id, sizeof(mine.previous.session_id), "(corrupt record)");
@@ -812,12 +821,7 @@ acquire_decided(struct lock_ctx *ctx, int64_t lease_ms, struct lock_outcome *out
 		mine.previous.idle_ms = out->decision.idle_ms;
 		mine.previous.at = mine.renewed_at;
 	}
-	rc = status == STORE_FOUND ? next_set(ctx, &next, &mine) : 0;
-	if (status != STORE_FOUND) {
-		memset(&next, 0, sizeof(next));
-		snprintf(next.workspace, sizeof(next.workspace), "%s", ctx->workspace);
-		rc = record_set_add(&next, &mine) != NULL ? 0 : -1;
-	}
+	rc = next_set(ctx, &next, &mine);	/* ABSENT: an empty set read, so ours alone */
 	record_bare(&out->holder, &mine);
 	out->have_holder = 1;
 	record_free(&mine);
@@ -1026,9 +1030,7 @@ read_self(struct lock_ctx *ctx, struct lock_outcome *out)
 		decide(&out->decision, NULL, &ctx->me, PROC_UNKNOWN, 0, 0);
 		return status;
 	}
-	for (i = 0; i < ctx->set.n && ctx->self < 0; i++)
-		if (decide_is_ours(&ctx->set.h[i], &ctx->me))
-			ctx->self = (int)i;
+	ctx->self = find_self(ctx);
 	pick = ctx->self;
 	for (i = 0; i < ctx->set.n && pick < 0; i++)
 		if (strcmp(ctx->set.h[i].previous.session_id, ctx->me.session_id) == 0) {
@@ -1210,9 +1212,7 @@ remove_if(struct lock_ctx *ctx, struct lock_outcome *out, enum drop how, const c
 	status = store_read_set(&ctx->store, &ctx->set, &st);
 	ctx->self = -1;
 	if (status == STORE_FOUND) {
-		for (i = 0; i < ctx->set.n && ctx->self < 0; i++)
-			if (decide_is_ours(&ctx->set.h[i], &ctx->me))
-				ctx->self = (int)i;
+		ctx->self = find_self(ctx);
 		decide_all(ctx);
 		for (i = 0; i < ctx->set.n; i++) {
 			if (drops(how, ctx->dec[i].verdict)) {
@@ -1243,10 +1243,7 @@ remove_if(struct lock_ctx *ctx, struct lock_outcome *out, enum drop how, const c
 		struct record *keep = ctx->self >= 0 && ctx->st[ctx->self].live ?
 		    &ctx->set.h[ctx->self] : NULL;
 
-		record_bare(&out->previous, &ctx->set.h[first]);
-		if (out->previous.workspace[0] == '\0')
-			snprintf(out->previous.workspace, sizeof(out->previous.workspace), "%s",
-			    ctx->set.workspace);
+		copy_holder(&out->previous, ctx, first);
 		out->have_previous = 1;
 		out->decision = ctx->dec[first];
 		rc = next_set(ctx, &next, keep);
@@ -1315,9 +1312,7 @@ lock_sweep(struct lock_ctx *ctx, struct lock_outcome *out)
 		if (!corrupt_is_old(ctx, &st))
 			return unusable(status);
 	} else {
-		for (i = 0; i < ctx->set.n; i++)
-			if (decide_is_ours(&ctx->set.h[i], &ctx->me) && ctx->self < 0)
-				ctx->self = (int)i;
+		ctx->self = find_self(ctx);
 		decide_all(ctx);
 		for (i = 0; i < ctx->set.n; i++)
 			dead |= ctx->dec[i].verdict == VERDICT_STALE_DEAD;

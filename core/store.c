@@ -188,6 +188,7 @@ read_path(const char *path, struct record_set *out, struct stat *stp, const char
 	size_t len = 0;
 	int fd, newer, rc = -1;
 
+	record_set_free(out);	/* empty unless FOUND, whatever it held */
 	fd = sys.open(path, O_RDONLY | O_NONBLOCK | OPEN_FLAGS_SAFE, 0);
 	if (fd < 0) {
 		if (errno == ENOENT)
