@@ -73,6 +73,15 @@ lock_cmd_path(char *out, size_t size)
 		snprintf(out, size, "%.*s/session-lock", (int)(size - sizeof("/session-lock")), self);
 }
 
+/* What the user's line calls the blocked call: "Write", "a skill's shell command", ... */
+static const char *
+call_name(const struct hook_env *env)
+{
+	if (env->skill)
+		return "a skill's shell command";
+	return env->in.tool_name != NULL ? env->in.tool_name : "a tool";
+}
+
 static void
 block_reply(struct hook_env *env, const struct lock_outcome *o, const char *ws)
 {
@@ -107,32 +116,28 @@ block_reply(struct hook_env *env, const struct lock_outcome *o, const char *ws)
 		tell_refused(env->reply->text, sizeof(env->reply->text), &c, ws, &o->holder, &cy);
 		snprintf(env->reply->user, sizeof(env->reply->user),
 		    "claude-session-lock refused %s: waiting would deadlock with session %.8s "
-		    "(pid %d) in %s", c.skill ? "a skill's shell command" : c.tool != NULL ?
-		    c.tool : "a tool", o->holder.session_id, (int)o->holder.pid, ws);
-	} else if (o->have_holder && o->decision.verdict == VERDICT_HELD && o->claims[0] != '\0') {
-		tell_block(env->reply->text, sizeof(env->reply->text), &c, ws, &o->holder,
-		    &o->decision, &env->me, o->took_over_from_us, sys.now_wall_ms(),
-		    sys.now_boot_ms());
-		snprintf(env->reply->user, sizeof(env->reply->user),
-		    "claude-session-lock blocked %s: session %.8s (pid %d) has claimed %s",
-		    c.skill ? "a skill's shell command" : c.tool != NULL ? c.tool : "a tool",
-		    o->holder.session_id, (int)o->holder.pid, o->claims);
+		    "(pid %d) in %s", call_name(env), o->holder.session_id, (int)o->holder.pid, ws);
 	} else if (o->have_holder && o->decision.verdict == VERDICT_HELD) {
 		tell_block(env->reply->text, sizeof(env->reply->text), &c, ws, &o->holder,
 		    &o->decision, &env->me, o->took_over_from_us, sys.now_wall_ms(),
 		    sys.now_boot_ms());
-		snprintf(env->reply->user, sizeof(env->reply->user),
-		    "claude-session-lock blocked %s: %s is held by %s %.8s (pid %d)",
-		    c.skill ? "a skill's shell command" : c.tool != NULL ? c.tool : "a tool", ws,
-		    strcmp(o->holder.kind, "run") == 0 ? "session-lock run" : "session",
-		    strcmp(o->holder.kind, "run") == 0 ? "" : o->holder.session_id,
-		    (int)o->holder.pid);
+		if (o->claims[0] != '\0')
+			snprintf(env->reply->user, sizeof(env->reply->user),
+			    "claude-session-lock blocked %s: session %.8s (pid %d) has claimed %s",
+			    call_name(env), o->holder.session_id, (int)o->holder.pid, o->claims);
+		else
+			snprintf(env->reply->user, sizeof(env->reply->user),
+			    "claude-session-lock blocked %s: %s is held by %s %.8s (pid %d)",
+			    call_name(env), ws,
+			    strcmp(o->holder.kind, "run") == 0 ? "session-lock run" : "session",
+			    strcmp(o->holder.kind, "run") == 0 ? "" : o->holder.session_id,
+			    (int)o->holder.pid);
 	} else {
 		tell_queued(env->reply->text, sizeof(env->reply->text), &c, ws,
 		    o->queued_ahead > 0 ? o->queued_ahead : 1);
 		snprintf(env->reply->user, sizeof(env->reply->user),
 		    "claude-session-lock blocked %s: sessions waiting for %s came first",
-		    c.skill ? "a skill's shell command" : c.tool != NULL ? c.tool : "a tool", ws);
+		    call_name(env), ws);
 	}
 }
 
@@ -149,8 +154,7 @@ busy_reply(struct hook_env *env)
 	    err_last());
 	env->reply->event = env->skill ? "PreSkillShellCommand" : "PreToolUse";
 	snprintf(env->reply->user, sizeof(env->reply->user), "claude-session-lock blocked %s: "
-	    "the lock on %s is being changed right now", env->skill ? "a skill's shell command" :
-	    env->in.tool_name != NULL ? env->in.tool_name : "a tool", env->workspace);
+	    "the lock on %s is being changed right now", call_name(env), env->workspace);
 }
 
 static int
@@ -524,6 +528,7 @@ on_sessionstart(struct hook_env *env)
 {
 	char who[1024], cmd[PATH_MAX], ctxt[5 * PATH_MAX + 2048], sysmsg[4 * PATH_MAX + 4096] = "";
 	char held[2 * PATH_MAX];
+	const char *context = NULL;
 	struct lock_outcome o;
 	struct lock_ctx ctx;
 	int rc;
@@ -542,7 +547,8 @@ on_sessionstart(struct hook_env *env)
 		reply_set(env->reply, HOOK_FAIL_OPEN, "%s", err_last());
 		return;
 	}
-	lock_cmd_path(cmd, sizeof(cmd));
+	if (held[0] != '\0' || (o.action == LOCK_LEFT && o.decision.verdict == VERDICT_HELD))
+		lock_cmd_path(cmd, sizeof(cmd));
 	if (held[0] != '\0') {
 		/* The "paths" scope: say which paths others hold, not just that someone does. */
 		snprintf(ctxt, sizeof(ctxt),
@@ -553,29 +559,24 @@ on_sessionstart(struct hook_env *env)
 		    "run `%s wait --path PATH`.", env->workspace, held, cmd);
 		snprintf(sysmsg, sizeof(sysmsg), "Other sessions hold paths in %s: %s.",
 		    env->workspace, held);
-		config_notice(env, sysmsg, sizeof(sysmsg));
-		context_reply(env, "SessionStart", ctxt, sysmsg);
-		return;
+		context = ctxt;
+	} else if (o.action == LOCK_LEFT && o.decision.verdict == VERDICT_HELD) {
+		tell_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me, sys.now_wall_ms(),
+		    sys.now_boot_ms());
+		snprintf(ctxt, sizeof(ctxt),
+		    "claude-session-lock: the workspace %s is held by another Claude Code session, "
+		    "%s. Until it finishes its turn or ends, tools that change files here (Write, "
+		    "Edit, NotebookEdit, and Bash commands that are not read-only) will be blocked; "
+		    "reading files still works. To take your turn, run `%s wait` (it waits, then "
+		    "takes the lock for this session).", env->workspace, who, cmd);
+		snprintf(sysmsg, sizeof(sysmsg),
+		    "Workspace %s is held by %s: edits will be blocked until it is released.",
+		    env->workspace, who);
+		context = ctxt;
 	}
-	if (o.action != LOCK_LEFT || o.decision.verdict != VERDICT_HELD) {
-		config_notice(env, sysmsg, sizeof(sysmsg));
-		if (sysmsg[0] != '\0')
-			context_reply(env, "SessionStart", NULL, sysmsg);
-		return;
-	}
-	tell_holder(who, sizeof(who), &o.holder, &o.decision, &ctx.me, sys.now_wall_ms(),
-	    sys.now_boot_ms());
-	snprintf(ctxt, sizeof(ctxt),
-	    "claude-session-lock: the workspace %s is held by another Claude Code session, %s. "
-	    "Until it finishes its turn or ends, tools that change files here (Write, Edit, "
-	    "NotebookEdit, and Bash commands that are not read-only) will be blocked; reading "
-	    "files still works. To take your turn, run `%s wait` (it waits, then takes the lock "
-	    "for this session).", env->workspace, who, cmd);
-	snprintf(sysmsg, sizeof(sysmsg),
-	    "Workspace %s is held by %s: edits will be blocked until it is released.",
-	    env->workspace, who);
 	config_notice(env, sysmsg, sizeof(sysmsg));
-	context_reply(env, "SessionStart", ctxt, sysmsg);
+	if (context != NULL || sysmsg[0] != '\0')
+		context_reply(env, "SessionStart", context, sysmsg);
 }
 
 void
