@@ -141,7 +141,7 @@ parse_busy(struct record_busy *b, const cJSON *obj)
 	return 0;
 }
 
-/* An array of absolute paths, into a malloc()ed vector of copies. */
+/* An array of absolute paths, into a malloc()ed vector of the tree's strings. */
 static int
 parse_paths(char ***out, size_t *n, const cJSON *arr, const char *key, size_t *budget)
 {
@@ -169,9 +169,9 @@ parse_paths(char ***out, size_t *n, const cJSON *arr, const char *key, size_t *b
 			return err_set("field '%s' must hold absolute paths", key);
 		/*
 		 * Taken from the tree, not copied (cJSON allocates it with
-		 * malloc(), and cJSON_Delete() skips a NULL valuestring): every
-		 * PreToolUse parses the whole record, and with a thousand claims
-		 * a copy of each was a tenth of the hook's instructions.
+		 * malloc(), and cJSON_Delete() skips a NULL valuestring): a new
+		 * claim parses the whole record twice, and with a thousand claims
+		 * a copy of each was a tenth of its instructions.
 		 */
 		(*out)[i] = item->valuestring;
 		((cJSON *)(uintptr_t)item)->valuestring = NULL;
@@ -472,6 +472,16 @@ add_int(cJSON *obj, const char *key, int64_t v)
 	return cJSON_AddNumberToObject(obj, key, (double)v) != NULL;
 }
 
+/* The established holder fields (after schema_version) into obj. */
+static int
+add_head_fields(cJSON *obj, const struct record *r)
+{
+	return cJSON_AddStringToObject(obj, "session_id", r->session_id) != NULL &&
+	    add_int(obj, "pid", r->pid) &&
+	    add_int(obj, "acquired_at", r->acquired_at) &&
+	    add_int(obj, "ttl_ms", r->ttl_ms);
+}
+
 /* The holder fields after the established five (and the workspace) into obj. */
 static int
 add_tail_fields(cJSON *obj, const struct record *r)
@@ -560,10 +570,7 @@ record_format(const struct record *r)
 	if (root == NULL)
 		goto out;
 	ok = add_int(root, "schema_version", RECORD_SCHEMA_SINGLE) &&
-	    cJSON_AddStringToObject(root, "session_id", r->session_id) != NULL &&
-	    add_int(root, "pid", r->pid) &&
-	    add_int(root, "acquired_at", r->acquired_at) &&
-	    add_int(root, "ttl_ms", r->ttl_ms) &&
+	    add_head_fields(root, r) &&
 	    cJSON_AddStringToObject(root, "workspace", r->workspace) != NULL;
 	if (ok && add_tail_fields(root, r))
 		line = print_line(root);
@@ -614,10 +621,7 @@ record_set_format(const struct record_set *s)
 			cJSON_Delete(h);
 			break;
 		}
-		ok = cJSON_AddStringToObject(h, "session_id", r->session_id) != NULL &&
-		    add_int(h, "pid", r->pid) &&
-		    add_int(h, "acquired_at", r->acquired_at) &&
-		    add_int(h, "ttl_ms", r->ttl_ms) &&
+		ok = add_head_fields(h, r) &&
 		    add_tail_fields(h, r) &&
 		    cJSON_AddBoolToObject(h, "whole", r->whole) != NULL &&
 		    add_paths(h, "claims", r->claims, r->nclaims);
