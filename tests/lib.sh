@@ -155,6 +155,17 @@ hook() {
 	fi
 }
 
+# write_to SESSION PID PATH [VAR=VALUE...]: a PreToolUse Write of PATH by
+# SESSION (its Claude Code process PID), VAR=VALUE set for the hook alone;
+# sets RC, OUT, ERR as run does.
+write_to() {
+	local sid=$1 pid=$2 path=$3 v
+	shift 3
+	for v in "$@"; do local -x "$v"; done
+	fx PreToolUse.Write "$sid" | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$path\"#" |
+		CLAUDE_PID=$pid run pretooluse-lock
+}
+
 # --- assertions -------------------------------------------------------------
 
 assert_rc() { [ "$RC" = "$1" ] || t_fail "exit status $RC, expected $1 (stderr: $ERR)"; }

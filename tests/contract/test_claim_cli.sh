@@ -39,11 +39,6 @@ done_count() { [ -f "$T/order" ] && [ "$(wc -l < "$T/order")" -ge "$1" ]; }
 rec() { json_get "$(lock_file)" "$1" 2>/dev/null; }
 # wants_of N PATH: holder N of the record waits for PATH.
 wants_of() { [ "$(rec "holders.$1.wants.paths.0")" = "$2" ]; }
-# write_as SESSION PID FILE: a PreToolUse Write of FILE by that session.
-write_as() {
-	fx PreToolUse.Write "$1" | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$3\"#" |
-		CLAUDE_PID=$2 run pretooluse-lock
-}
 # bash_call SESSION PID CMD: a PreToolUse Bash of CMD by that session.
 bash_call() {
 	fx PreToolUse.Bash "$1" | sed "s#\"command\": \"[^\"]*\"#\"command\": \"$3\"#" |
@@ -89,10 +84,10 @@ assert_rc 0
 assert_eq "$(rec holders.0.pid)" "$a2" "the renewed holder's process"
 assert_eq "$(rec holders.1.claims.0)" "$WS/b.c" "the other session's claim after a renewal"
 # And through the hook: a Write to its own claimed file.
-write_as aaaaaaaa-1111 "$a" "$WS/a.c"
+write_to aaaaaaaa-1111 "$a" "$WS/a.c"
 assert_rc 0
 assert_eq "$(rec holders.1.claims.0)" "$WS/b.c" "the other session's claim after a Write"
-write_as bbbbbbbb-2222 "$b" "$WS/a.c"
+write_to bbbbbbbb-2222 "$b" "$WS/a.c"
 assert_rc 2
 t_end
 
@@ -144,7 +139,7 @@ spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
 sl_as aaaaaaaa-1111 "$a" claim a.c
 sl_as bbbbbbbb-2222 "$b" claim b.c c.c
 # B is blocked: its Write of A's file is denied, and so is a changing Bash command.
-write_as bbbbbbbb-2222 "$b" "$WS/a.c"
+write_to bbbbbbbb-2222 "$b" "$WS/a.c"
 assert_rc 2
 bash_call bbbbbbbb-2222 "$b" "rm -f a.c"
 assert_rc 2
@@ -185,7 +180,7 @@ t_end
 
 t_begin "wait --path waits for the other session's Stop, then takes the claim"
 spawn_owner; a=$OWNER_PID; spawn_owner; b=$OWNER_PID
-write_as aaaaaaaa-1111 "$a" "$WS/a.c"
+write_to aaaaaaaa-1111 "$a" "$WS/a.c"
 assert_rc 0
 assert_eq "$(rec holders.0.claims.0)" "$WS/a.c" "the Write's claim"
 waiter bbbbbbbb-2222 "$b" --path a.c --timeout 60
@@ -200,7 +195,7 @@ assert_eq "$(rec holders.0.session_id)" bbbbbbbb-2222 "holder after the wait"
 assert_eq "$(rec holders.0.claims.0)" "$WS/a.c" "claim after the wait"
 rec holders.0.wants > /dev/null && t_fail "the wait is still recorded: $(cat "$(lock_file)")"
 # Its retried Write passes.
-write_as bbbbbbbb-2222 "$b" "$WS/a.c"
+write_to bbbbbbbb-2222 "$b" "$WS/a.c"
 assert_rc 0; assert_out_empty
 t_end
 
@@ -288,7 +283,7 @@ t_end
 t_begin "after a cd, claim finds the session's workspace by the record that lists it"
 spawn_owner; a=$OWNER_PID
 mkdir -p "$WS/sub/deep"
-write_as aaaaaaaa-1111 "$a" "$WS/a.c"; assert_rc 0
+write_to aaaaaaaa-1111 "$a" "$WS/a.c"; assert_rc 0
 ( unset CLAUDE_PROJECT_DIR; cd "$WS/sub/deep" &&
   CLAUDE_CODE_SESSION_ID=aaaaaaaa-1111 CLAUDE_PID=$a "$SL_BIN/session-lock" claim x.c ) \
 	> "$T/.out" 2> "$T/.err"

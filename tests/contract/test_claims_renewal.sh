@@ -7,17 +7,6 @@
 . "$(dirname "$0")/../lib.sh"
 export SESSION_LOCK_SCOPE=paths
 
-# write_to SESSION PID PATH [ENV...]: a PreToolUse Write of PATH by SESSION.
-write_to() {
-	local sid=$1 pid=$2 path=$3
-	shift 3
-	fx PreToolUse.Write "$sid" | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$path\"#" |
-		env CLAUDE_PID="$pid" "$@" "$(t_bin pretooluse-lock)" > "$T/.out" 2> "$T/.err"
-	RC=$?
-	OUT=$(cat "$T/.out")
-	ERR=$(cat "$T/.err")
-}
-
 # holders: the session ids in the record, one line each.
 holders() {
 	local i=0 sid

@@ -4,16 +4,9 @@
 # holds is blocked, even when it is not our own workspace.
 . "$(dirname "$0")/../lib.sh"
 
-# write_to SESSION PID PATH: a PreToolUse Write of PATH by SESSION.
-write_to() {
-	fx PreToolUse.Write "$1" | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$3\"#" |
-		CLAUDE_PID=$2 run pretooluse-lock
-}
-
 # hold DIR SESSION PID: SESSION (launched in DIR) takes DIR's lock with a Write inside it.
 hold() {
-	fx PreToolUse.Write "$2" | sed "s#\"file_path\": \"[^\"]*\"#\"file_path\": \"$1/held.txt\"#" |
-		CLAUDE_PROJECT_DIR=$1 CLAUDE_PID=$3 run pretooluse-lock
+	write_to "$2" "$3" "$1/held.txt" CLAUDE_PROJECT_DIR="$1"
 	assert_rc 0
 	assert_file "$(lock_file "$1")"
 }
